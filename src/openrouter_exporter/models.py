@@ -1,0 +1,153 @@
+"""Pydantic models of OpenRouter's answers, parsed tolerantly.
+
+OpenRouter changes this API often, so: unknown fields are ignored, every field outside the
+ones a value cannot exist without is optional, numbers may arrive as strings, timestamps
+come in two formats, and activity dates may carry a time part. A malformed timestamp or
+limit reset becomes ``None`` rather than failing the whole answer.
+"""
+
+import math
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+
+def _lenient_datetime(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "T", 1)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value if isinstance(value, datetime) else None
+
+
+def _lenient_number(value: Any) -> Any:
+    """Keep numbers and numeric strings; anything else (``""``, ``"n/a"``) is unknown."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return value
+    return None
+
+
+def _lenient_text(value: Any) -> Any:
+    return value if isinstance(value, str) else None
+
+
+Timestamp = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
+Money = Annotated[float | None, BeforeValidator(_lenient_number)]
+Text = Annotated[str | None, BeforeValidator(_lenient_text)]
+Amount = Annotated[float, BeforeValidator(lambda value: _lenient_number(value) or 0.0)]
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
+
+
+class Credits(_Tolerant):
+    total_credits: float
+    total_usage: float
+
+    @property
+    def balance(self) -> float:
+        return self.total_credits - self.total_usage
+
+
+class CreditsResponse(_Tolerant):
+    data: Credits
+
+
+class KeyUsage(_Tolerant):
+    """Fields shared by ``/key`` (about the calling key) and each item of ``/keys``."""
+
+    label: Text = None
+    limit: Money = None
+    limit_remaining: Money = None
+    limit_reset: Text = None
+    include_byok_in_limit: bool | None = None
+    usage: Money = None
+    usage_daily: Money = None
+    usage_weekly: Money = None
+    usage_monthly: Money = None
+    byok_usage: Money = None
+    byok_usage_daily: Money = None
+    byok_usage_weekly: Money = None
+    byok_usage_monthly: Money = None
+    expires_at: Timestamp = None
+    creator_user_id: Text = None
+
+
+class CurrentKey(KeyUsage):
+    """``GET /key``: the key the request was made with."""
+
+    is_free_tier: bool | None = None
+    is_management_key: bool | None = None
+    is_provisioning_key: bool | None = None
+
+    @property
+    def is_management(self) -> bool:
+        return bool(self.is_management_key or self.is_provisioning_key)
+
+
+class CurrentKeyResponse(_Tolerant):
+    data: CurrentKey
+
+
+class ApiKey(KeyUsage):
+    """One item of ``GET /keys``. ``hash`` is the stable identity; everything else may drift."""
+
+    hash: str = Field(min_length=1)
+    name: Text = None
+    disabled: bool = False
+    workspace_id: Text = None
+    created_at: Timestamp = None
+    updated_at: Timestamp = None
+
+    @field_validator("disabled", mode="before")
+    @classmethod
+    def _null_is_enabled(cls, value: Any) -> Any:
+        return False if value is None else value
+
+
+class ActivityRow(_Tolerant):
+    """One ``GET /activity`` row: one (UTC day, model, provider endpoint)."""
+
+    date: date
+    model: str = Field(min_length=1)
+    model_permaslug: Text = None
+    endpoint_id: Text = None
+    provider_name: Text = None
+    usage: Amount = 0.0
+    byok_usage_inference: Amount = 0.0
+    requests: Amount = 0.0
+    prompt_tokens: Amount = 0.0
+    completion_tokens: Amount = 0.0
+    reasoning_tokens: Amount = 0.0
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_prefix(cls, value: Any) -> Any:
+        # One client saw "YYYY-MM-DD 00:00:00": the day is the first ten characters.
+        return value[:10] if isinstance(value, str) else value
+
+    @property
+    def provider(self) -> str:
+        return self.provider_name or "unknown"
+
+    @property
+    def endpoint(self) -> str:
+        return self.endpoint_id or self.provider

@@ -1,0 +1,229 @@
+"""The HTTP side: ``/`` (landing page), ``/metrics``, ``/healthz``, ``/readyz``.
+
+A thread per connection, so a slow client never holds up another scrape; every connection
+has a read timeout, and TLS handshakes happen in the connection's own thread. ``/metrics``
+serves the cached rendering of the latest snapshot and never calls OpenRouter. Basic auth,
+when configured, guards ``/`` and ``/metrics``; the probes answer without credentials
+because they reveal nothing and orchestrators cannot send any.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import html
+import socket
+import ssl
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import bcrypt
+import structlog
+
+from openrouter_exporter import __version__
+from openrouter_exporter.exposition import OPENMETRICS_TEXT, PROMETHEUS_TEXT, Exposition
+from openrouter_exporter.snapshot import SnapshotStore
+from openrouter_exporter.webconfig import WebConfig
+
+CONNECTION_TIMEOUT = 10.0
+log = structlog.get_logger("openrouter_exporter.server")
+# Checked when the user is unknown, so that a wrong user name costs as long as a wrong password.
+_DUMMY_HASH = bcrypt.hashpw(b"openrouter-exporter", bcrypt.gensalt(rounds=10))
+
+
+class BasicAuth:
+    """Checks ``Authorization: Basic`` against bcrypt hashes, remembering good credentials."""
+
+    def __init__(self, users: dict[str, bytes]) -> None:
+        self._users = users
+        self._verified: set[bytes] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._users)
+
+    def allows(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        user, sep, password = decoded.partition(":")
+        if not sep:
+            return False
+        fingerprint = hashlib.sha256(decoded.encode()).digest()
+        with self._lock:
+            known = any(hmac.compare_digest(fingerprint, item) for item in self._verified)
+        if known:
+            return True
+        hashed = self._users.get(user)
+        valid = bcrypt.checkpw(password.encode(), hashed or _DUMMY_HASH) and hashed is not None
+        if valid:
+            with self._lock:
+                self._verified.add(fingerprint)
+        return valid
+
+
+class MetricsServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        store: SnapshotStore,
+        web_config: WebConfig,
+        accounts: list[str],
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host or not host else socket.AF_INET
+        self.store = store
+        self.exposition = Exposition(store)
+        self.web_config = web_config
+        self.basic_auth = BasicAuth(web_config.basic_auth_users)
+        self.accounts = accounts
+        super().__init__((host or "::", port), _Handler)
+
+    def server_bind(self) -> None:
+        if self.address_family == socket.AF_INET6:
+            # An empty host means every interface, IPv4 included.
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection failed", client=str(client_address[0]))
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True
+        )
+        thread.start()
+        return thread
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: MetricsServer
+    protocol_version = "HTTP/1.1"
+    server_version = f"openrouter-exporter/{__version__}"
+    sys_version = ""
+    timeout = CONNECTION_TIMEOUT
+
+    def setup(self) -> None:
+        context = self.server.web_config.ssl_context
+        if context is not None:
+            self.request.settimeout(self.timeout)
+            self.request = context.wrap_socket(self.request, server_side=True)
+        super().setup()
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (TimeoutError, ConnectionError, ssl.SSLError):
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http", client=self.client_address[0], message=format % args)
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def _method_not_allowed(self) -> None:
+        self.close_connection = True
+        self._send(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            b"method not allowed\n",
+            "text/plain",
+            extra={"Allow": "GET, HEAD"},
+        )
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed  # noqa: N815
+
+    def _serve(self, *, head: bool) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/healthz":
+            self._send(HTTPStatus.OK, b"ok\n", "text/plain", head=head)
+            return
+        if path == "/readyz":
+            if self.server.store.current().ready:
+                self._send(HTTPStatus.OK, b"ready\n", "text/plain", head=head)
+            else:
+                self._send(
+                    HTTPStatus.SERVICE_UNAVAILABLE,
+                    b"first poll not finished\n",
+                    "text/plain",
+                    head=head,
+                )
+            return
+        if path not in ("/", "/metrics"):
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head=head)
+            return
+        auth = self.server.basic_auth
+        if auth.enabled and not auth.allows(self.headers.get("Authorization")):
+            self._send(
+                HTTPStatus.UNAUTHORIZED,
+                b"unauthorized\n",
+                "text/plain",
+                head=head,
+                extra={"WWW-Authenticate": 'Basic realm="openrouter-exporter"'},
+            )
+            return
+        if path == "/":
+            self._send(HTTPStatus.OK, self._landing_page(), "text/html; charset=utf-8", head=head)
+            return
+        accept = self.headers.get("Accept", "")
+        openmetrics_format = "application/openmetrics-text" in accept
+        gzipped = "gzip" in self.headers.get("Accept-Encoding", "")
+        body = self.server.exposition.render(openmetrics_format=openmetrics_format, gzipped=gzipped)
+        content_type = OPENMETRICS_TEXT if openmetrics_format else PROMETHEUS_TEXT
+        extra = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzipped else {}
+        self._send(HTTPStatus.OK, body, content_type, head=head, extra=extra)
+
+    def _send(
+        self,
+        status: HTTPStatus,
+        body: bytes,
+        content_type: str,
+        *,
+        head: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _landing_page(self) -> bytes:
+        snapshot = self.server.store.current()
+        accounts = "".join(f"<li>{html.escape(name)}</li>" for name in self.server.accounts)
+        state = "ready" if snapshot.ready else "waiting for the first poll"
+        page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>OpenRouter Exporter</title></head>
+<body>
+<h1>OpenRouter Exporter</h1>
+<p>Prometheus exporter for OpenRouter prepaid credits, version {html.escape(__version__)}.
+State: {state}.</p>
+<ul>
+<li><a href="metrics">Metrics</a>: served from the latest poll; scraping never calls
+OpenRouter.</li>
+<li><a href="healthz">Health</a> and <a href="readyz">readiness</a></li>
+</ul>
+<h2>Accounts</h2><ul>{accounts}</ul>
+</body></html>
+"""
+        return page.encode()

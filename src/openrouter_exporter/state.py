@@ -1,0 +1,275 @@
+"""Embedded SQLite state: the per-model ledger and the samples of credits used.
+
+The ledger is keyed by (account, day, model, provider, endpoint). A row once seen stays
+counted after it slides out of OpenRouter's 30-day window; a revised row replaces the old
+one field by field at its high-water mark, so a downward revision never lowers a counter
+(the windowed gauges show the revised figures). Rows older than the window can no longer
+be revised and are folded into one archive row per (model, provider), which keeps the file
+small for years. Samples are kept for 31 days, thinned to one an hour after 26 hours.
+
+Every write is one transaction. A state file that is corrupt, locked or not a database is
+reported, moved aside and replaced; a state dir that cannot be written leaves the exporter
+running on an in-memory database, which it says once.
+"""
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import structlog
+
+from openrouter_exporter.models import ActivityRow
+from openrouter_exporter.snapshot import ModelTotals
+
+STATE_FILE = "state.sqlite3"
+SCHEMA_VERSION = "1"
+SAMPLE_RETENTION = 31 * 86400.0
+SAMPLE_FULL_RESOLUTION = 26 * 3600.0
+LEDGER_REVISABLE_DAYS = 35
+_LEDGER_FIELDS = (
+    "spend",
+    "byok_spend",
+    "requests",
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger (
+    account TEXT NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL,
+    provider TEXT NOT NULL, endpoint TEXT NOT NULL,
+    {", ".join(f"{name} REAL NOT NULL" for name in _LEDGER_FIELDS)},
+    PRIMARY KEY (account, day, model, provider, endpoint)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger_archive (
+    account TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+    {", ".join(f"{name} REAL NOT NULL" for name in _LEDGER_FIELDS)},
+    PRIMARY KEY (account, model, provider)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS samples (
+    account TEXT NOT NULL, ts REAL NOT NULL,
+    total_usage REAL NOT NULL, total_credits REAL NOT NULL,
+    PRIMARY KEY (account, ts)
+) WITHOUT ROWID;
+"""
+
+log = structlog.get_logger("openrouter_exporter.state")
+
+
+class StateError(Exception):
+    """A state file that cannot be used; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    timestamp: float
+    total_usage: float
+    total_credits: float
+
+
+class StateStore:
+    """Thread-safe access to the state database (the poller writes from worker threads)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()
+        self.path = path
+
+    @property
+    def persistent(self) -> bool:
+        return self.path is not None
+
+    @classmethod
+    def open(cls, state_dir: Path) -> "StateStore":
+        """Open or create the state in ``state_dir``; never raises for a bad file or dir."""
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            probe = state_dir / ".write-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            log.error(
+                "state dir is not writable: running without persistence, so counters and the "
+                "24h burn rate start afresh on every restart; fix the dir's permissions",
+                state_dir=str(state_dir),
+                error=error.strerror or str(error),
+            )
+            return cls.in_memory()
+        path = state_dir / STATE_FILE
+        try:
+            return cls(_connect(path), path)
+        except (sqlite3.Error, StateError) as error:
+            aside = _move_aside(path)
+            log.error(
+                "state file unusable: moved aside and replaced with a new one; per-model "
+                "counters restart from the 30 days OpenRouter still serves",
+                state_file=str(path),
+                moved_to=str(aside) if aside else None,
+                error=str(error),
+            )
+        try:
+            return cls(_connect(path), path)
+        except (sqlite3.Error, StateError) as error:
+            log.error(
+                "state file cannot be created: running without persistence",
+                state_file=str(path),
+                error=str(error),
+            )
+            return cls.in_memory()
+
+    @classmethod
+    def in_memory(cls) -> "StateStore":
+        connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        connection.executescript(_SCHEMA)
+        return cls(connection, None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def record_activity(self, account: str, rows: Iterable[ActivityRow], today: date) -> None:
+        """Add the rows to the ledger. Rows past the revisable horizon were archived already
+        (OpenRouter no longer serves them) and are ignored, so they cannot count twice."""
+        horizon = today - timedelta(days=LEDGER_REVISABLE_DAYS)
+        merged: dict[tuple[str, str, str, str], list[float]] = defaultdict(
+            lambda: [0.0] * len(_LEDGER_FIELDS)
+        )
+        for row in rows:
+            if row.date < horizon:
+                continue
+            values = merged[(row.date.isoformat(), row.model, row.provider, row.endpoint)]
+            for index, amount in enumerate(
+                (
+                    row.usage,
+                    row.byok_usage_inference,
+                    row.requests,
+                    row.prompt_tokens,
+                    row.completion_tokens,
+                    row.reasoning_tokens,
+                )
+            ):
+                values[index] += amount
+        updates = ", ".join(f"{name} = max({name}, excluded.{name})" for name in _LEDGER_FIELDS)
+        statement = (
+            f"INSERT INTO ledger (account, day, model, provider, endpoint, "
+            f"{', '.join(_LEDGER_FIELDS)}) VALUES (?, ?, ?, ?, ?, {', '.join('?' * 6)}) "
+            f"ON CONFLICT (account, day, model, provider, endpoint) DO UPDATE SET {updates}"
+        )
+        with self._transaction() as connection:
+            connection.executemany(
+                statement, [(account, *key, *values) for key, values in merged.items()]
+            )
+
+    def model_totals(self, account: str) -> tuple[ModelTotals, ...]:
+        sums = ", ".join(f"sum({name})" for name in _LEDGER_FIELDS)
+        columns = ", ".join(_LEDGER_FIELDS)
+        query = (
+            f"SELECT model, provider, {sums} FROM ("
+            f"SELECT model, provider, {columns} FROM ledger WHERE account = ? "
+            f"UNION ALL SELECT model, provider, {columns} FROM ledger_archive WHERE account = ?"
+            f") GROUP BY model, provider ORDER BY model, provider"
+        )
+        with self._lock:
+            rows = self._connection.execute(query, (account, account)).fetchall()
+        return tuple(ModelTotals(*row) for row in rows)
+
+    def add_sample(self, account: str, sample: Sample) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO samples (account, ts, total_usage, total_credits) "
+                "VALUES (?, ?, ?, ?)",
+                (account, sample.timestamp, sample.total_usage, sample.total_credits),
+            )
+
+    def samples(self, account: str, since: float) -> list[Sample]:
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT ts, total_usage, total_credits FROM samples "
+                "WHERE account = ? AND ts >= ? ORDER BY ts",
+                (account, since),
+            ).fetchall()
+        return [Sample(*row) for row in rows]
+
+    def prune(self, now: float | None = None) -> None:
+        """Drop old samples, thin day-old ones, fold unrevisable ledger rows into the archive."""
+        current = time.time() if now is None else now
+        thin_before = current - SAMPLE_FULL_RESOLUTION
+        today = datetime.fromtimestamp(current, UTC).date()
+        cutoff_day = (today - timedelta(days=LEDGER_REVISABLE_DAYS)).isoformat()
+        columns = ", ".join(_LEDGER_FIELDS)
+        sums = ", ".join(f"sum({name})" for name in _LEDGER_FIELDS)
+        folds = ", ".join(f"{name} = {name} + excluded.{name}" for name in _LEDGER_FIELDS)
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM samples WHERE ts < ?", (current - SAMPLE_RETENTION,))
+            connection.execute(
+                "DELETE FROM samples WHERE ts < ? AND (account, ts) NOT IN ("
+                "SELECT account, min(ts) FROM samples WHERE ts < ? "
+                "GROUP BY account, CAST(ts / 3600 AS INTEGER))",
+                (thin_before, thin_before),
+            )
+            connection.execute(
+                f"INSERT INTO ledger_archive (account, model, provider, {columns}) "
+                f"SELECT account, model, provider, {sums} FROM ledger WHERE day < ? "
+                f"GROUP BY account, model, provider "
+                f"ON CONFLICT (account, model, provider) DO UPDATE SET {folds}",
+                (cutoff_day,),
+            )
+            connection.execute("DELETE FROM ledger WHERE day < ?", (cutoff_day,))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
+    try:
+        check = connection.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise StateError(f"integrity check failed: {check[0] if check else 'no answer'}")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.executescript(_SCHEMA)
+        connection.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (SCHEMA_VERSION,),
+        )
+        version = connection.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchone()
+        if version is None or version[0] != SCHEMA_VERSION:
+            raise StateError(f"schema version {version[0] if version else '?'} is not supported")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _move_aside(path: Path) -> Path | None:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = path.with_name(f"{path.name}.broken-{stamp}")
+    moved: Path | None = None
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            try:
+                source.rename(aside.with_name(aside.name + suffix))
+                moved = moved or aside
+            except OSError:
+                with contextlib.suppress(OSError):
+                    source.unlink()
+    return moved
