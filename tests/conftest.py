@@ -1,0 +1,64 @@
+"""Shared fixtures: the in-process OpenRouter simulator and the real exporter process."""
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from openrouter_exporter.simulator import Scenario, Simulator
+from tests.support.exporter import ExporterProcess, start_exporter
+
+StartExporter = Callable[..., ExporterProcess]
+
+
+@pytest.fixture
+def simulator() -> Iterator[Simulator]:
+    """The demo scenario, frozen (speed 0) so that figures can be compared exactly."""
+    sim = Simulator(Scenario.demo(), speed=0.0)
+    sim.start("127.0.0.1", 0)
+    yield sim
+    sim.stop()
+
+
+def simulator_env(sim: Simulator, state_dir: Path, *, key: str = "management") -> dict[str, str]:
+    env = {
+        "OPENROUTER_BASE_URL": sim.base_url,
+        "OPENROUTER_EXPORTER_POLL_INTERVAL": "1s",
+        "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL": "1s",
+        "OPENROUTER_EXPORTER_STATE_DIR": str(state_dir),
+        "OPENROUTER_EXPORTER_LOG_LEVEL": "info",
+    }
+    if key == "management":
+        env["OPENROUTER_MANAGEMENT_KEY"] = sim.management_key
+    else:
+        env["OPENROUTER_API_KEY"] = sim.inference_keys[0]
+    return env
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[StartExporter]:
+    """Start the exporter against a simulator; every process is stopped after the test."""
+    started: list[ExporterProcess] = []
+
+    def launch(
+        sim: Simulator,
+        *args: str,
+        key: str = "management",
+        env: Mapping[str, str] | None = None,
+        state_dir: Path | None = None,
+        wait_ready: bool = True,
+    ) -> ExporterProcess:
+        environment = simulator_env(sim, state_dir or tmp_path / "state", key=key)
+        environment.update(env or {})
+        exporter = start_exporter(
+            args,
+            environment,
+            tmp_path / f"exporter-{len(started)}.log",
+            wait_ready=wait_ready,
+        )
+        started.append(exporter)
+        return exporter
+
+    yield launch
+    for exporter in started:
+        exporter.kill()

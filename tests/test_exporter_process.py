@@ -1,0 +1,341 @@
+"""The real exporter process against the simulator over loopback HTTP."""
+
+import json
+import signal
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from openrouter_exporter.simulator import Simulator
+from tests.conftest import StartExporter
+from tests.support.exporter import Metrics, wait_until
+
+FAULT_SETTLE_SECONDS = 4.0
+
+
+def _activity_rows(sim: Simulator) -> list[dict[str, object]]:
+    response = httpx.get(
+        f"{sim.base_url}/activity",
+        headers={"Authorization": f"Bearer {sim.management_key}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    rows: list[dict[str, object]] = response.json()["data"]
+    return rows
+
+
+def _sim_keys(sim: Simulator) -> list[dict[str, object]]:
+    keys: list[dict[str, object]] = sim.state()["keys"]
+    return [key for key in keys if not key.get("deleted")]
+
+
+def test_balance_is_purchased_minus_used(simulator: Simulator, start: StartExporter) -> None:
+    totals = simulator.state()
+    metrics = start(simulator).metrics()
+
+    assert metrics.get("openrouter_credits_purchased_usd") == pytest.approx(totals["total_credits"])
+    assert metrics.get("openrouter_credits_used_usd_total") == pytest.approx(totals["total_usage"])
+    assert metrics.get("openrouter_balance_usd") == pytest.approx(
+        totals["total_credits"] - totals["total_usage"]
+    )
+
+
+def test_negative_balance_is_reported_not_clamped(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    credits = simulator.state()["total_credits"]
+    simulator.set_usage(total_usage=credits + 12.5)
+
+    metrics = start(simulator).metrics()
+
+    assert metrics.get("openrouter_balance_usd") == pytest.approx(-12.5)
+    assert metrics.get("openrouter_days_remaining", window="7d") == 0.0
+
+
+def test_every_key_has_one_series_set_disabled_keys_included(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    keys = _sim_keys(simulator)
+    metrics = start(simulator).metrics()
+
+    info = metrics.series("openrouter_key_info")
+    assert len(info) == len(keys)
+    assert len({dict(labels)["key_hash"] for labels in info}) == len(keys)
+    assert len(metrics.series("openrouter_key_disabled")) == len(keys)
+    assert any(value == 1.0 for value in metrics.series("openrouter_key_disabled").values())
+
+
+def test_unlimited_keys_have_no_limit_series(simulator: Simulator, start: StartExporter) -> None:
+    keys = _sim_keys(simulator)
+    unlimited = {str(key["hash"])[:12] for key in keys if key.get("limit") is None}
+    assert unlimited, "the demo scenario has an unlimited key"
+
+    metrics = start(simulator).metrics()
+
+    limited = {dict(labels)["key_hash"] for labels in metrics.series("openrouter_key_limit_usd")}
+    remaining = {
+        dict(labels)["key_hash"]
+        for labels in metrics.series("openrouter_key_limit_remaining_usd")
+    }
+    assert limited.isdisjoint(unlimited)
+    assert remaining.isdisjoint(unlimited)
+    assert len(limited) == len(keys) - len(unlimited)
+
+
+def test_key_deleted_upstream_disappears(simulator: Simulator, start: StartExporter) -> None:
+    exporter = start(simulator)
+    victim = str(_sim_keys(simulator)[0]["hash"])[:12]
+    assert exporter.metrics().series("openrouter_key_info", key_hash=victim)
+
+    simulator.delete_key(str(_sim_keys(simulator)[0]["hash"]))
+
+    exporter.wait_for_metrics(
+        lambda m: not m.series("openrouter_key_info", key_hash=victim)
+        and not m.series("openrouter_key_usage_usd_total", key_hash=victim),
+        timeout=15,
+        message="the deleted key's series are gone",
+    )
+
+
+def test_model_spend_windows_match_the_simulator_activity(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    rows = _activity_rows(simulator)
+    yesterday = date.today() - timedelta(days=1)
+    days = {date.fromisoformat(str(row["date"])[:10]) for row in rows}
+    end = yesterday if yesterday in days else yesterday - timedelta(days=1)
+    expected: dict[str, dict[str, float]] = {"1d": defaultdict(float), "7d": defaultdict(float)}
+    for row in rows:
+        day = date.fromisoformat(str(row["date"])[:10])
+        for window, length in (("1d", 1), ("7d", 7)):
+            if end - timedelta(days=length - 1) <= day <= end:
+                expected[window][str(row["model"])] += float(row["usage"])  # type: ignore[arg-type]
+
+    metrics = start(simulator).metrics()
+
+    for window, spend in expected.items():
+        assert spend, f"the simulator has spend in the {window} window"
+        for model, amount in spend.items():
+            served = metrics.get("openrouter_model_spend_usd", model=model, window=window)
+            assert served == pytest.approx(amount, rel=1e-9, abs=1e-9), (model, window)
+
+
+def test_model_counters_sum_every_provider_row(simulator: Simulator, start: StartExporter) -> None:
+    rows = _activity_rows(simulator)
+    expected: dict[tuple[str, str], float] = defaultdict(float)
+    for row in rows:
+        expected[(str(row["model"]), str(row["provider_name"]))] += float(row["usage"])  # type: ignore[arg-type]
+
+    metrics = start(simulator).metrics()
+
+    for (model, provider), amount in expected.items():
+        served = metrics.get("openrouter_model_spend_usd_total", model=model, provider=provider)
+        assert served == pytest.approx(amount), (model, provider)
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("http_500", "http_500"),
+        ("http_503", "http_503"),
+        ("malformed", "invalid_response"),
+        ("refuse", "connection"),
+        ("slow", "timeout"),
+    ],
+)
+def test_no_false_zero_while_a_fault_is_on(
+    simulator: Simulator, start: StartExporter, mode: str, reason: str
+) -> None:
+    exporter = start(simulator)
+    before = exporter.metrics()
+    balance = before.get("openrouter_balance_usd")
+    assert balance is not None and balance > 0
+
+    simulator.set_fault("*", mode, delay=3.0)
+    during = exporter.wait_for_metrics(
+        lambda m: m.get("openrouter_up", endpoint="credits") == 0.0
+        and (m.get("openrouter_api_errors_total", endpoint="credits", reason=reason) or 0) > 0,
+        timeout=15,
+        message=f"credits reported down with reason {reason}",
+    )
+
+    assert during.get("openrouter_balance_usd") == balance
+    for name in ("openrouter_credits_purchased_usd", "openrouter_credits_used_usd_total"):
+        assert during.get(name) == before.get(name)
+    assert during.series("openrouter_key_info") == before.series("openrouter_key_info")
+    assert during.series("openrouter_model_spend_usd_total") == before.series(
+        "openrouter_model_spend_usd_total"
+    )
+
+
+def test_full_recovery_when_the_fault_clears(simulator: Simulator, start: StartExporter) -> None:
+    exporter = start(simulator)
+    simulator.set_fault("*", "http_502")
+    exporter.wait_for_metrics(
+        lambda m: m.get("openrouter_up", endpoint="keys") == 0.0,
+        timeout=15,
+        message="keys reported down",
+    )
+
+    simulator.clear_faults()
+
+    recovered = exporter.wait_for_metrics(
+        lambda m: all(
+            m.get("openrouter_up", endpoint=endpoint) == 1.0
+            for endpoint in ("credits", "keys", "activity")
+        ),
+        timeout=30,
+        message="every endpoint is up again",
+    )
+    assert recovered.get("openrouter_balance_usd") is not None
+
+
+def test_zero_credits_quirk_is_a_failure_not_a_zero_balance(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    exporter = start(simulator)
+    balance = exporter.metrics().get("openrouter_balance_usd")
+
+    simulator.set_fault("credits", "zero_credits")
+
+    during = exporter.wait_for_metrics(
+        lambda m: (m.get("openrouter_api_errors_total", endpoint="credits", reason="zero_credits")
+                   or 0) > 0,
+        timeout=15,
+        message="the 0/0 answer is counted as a failure",
+    )
+    assert during.get("openrouter_balance_usd") == balance
+    assert during.get("openrouter_up", endpoint="credits") == 0.0
+
+
+def test_inference_key_alone_asks_for_credits_once_and_says_why(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    exporter = start(simulator, key="inference")
+    time.sleep(3)
+
+    metrics = exporter.metrics()
+
+    assert simulator.call_counts().get("credits") == 1
+    assert metrics.get("openrouter_balance_usd") is None
+    assert metrics.get("openrouter_up", endpoint="credits") is None
+    assert metrics.get("openrouter_up", endpoint="key") == 1.0
+    assert len(metrics.series("openrouter_key_info")) == 1
+    advice = [line for line in exporter.log_events() if "management key" in line]
+    assert len(advice) == 1
+    assert "OPENROUTER_MANAGEMENT_KEY" in advice[0]
+
+
+def test_auth_failure_is_logged_once_per_state_change(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    exporter = start(simulator)
+    simulator.set_fault("credits", "http_401")
+    exporter.wait_for_metrics(
+        lambda m: (m.get("openrouter_api_errors_total", endpoint="credits", reason="http_401")
+                   or 0) >= 3,
+        timeout=30,
+        message="three failed polls of credits",
+    )
+    simulator.clear_faults()
+    exporter.wait_for_metrics(
+        lambda m: m.get("openrouter_up", endpoint="credits") == 1.0,
+        timeout=30,
+        message="credits recovered",
+    )
+
+    events = [json.loads(line) for line in exporter.log_events()]
+    credits_events = [event for event in events if event.get("endpoint") == "credits"]
+    rejected = [event for event in credits_events if event.get("reason") == "http_401"]
+    recovered = [event for event in credits_events if "recovered" in event["event"]]
+    assert len(rejected) == 1
+    assert "revoked" in rejected[0]["event"]
+    assert rejected[0]["key"].startswith("management key sha256:")
+    assert len(recovered) == 1
+
+
+def test_served_and_logged_output_never_contains_a_key(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    secrets = [simulator.management_key, *simulator.inference_keys]
+    exporter = start(simulator, env={"OPENROUTER_EXPORTER_LOG_LEVEL": "debug"})
+    simulator.set_fault("credits", "http_401")
+    exporter.wait_for_metrics(
+        lambda m: m.get("openrouter_up", endpoint="credits") == 0.0,
+        timeout=15,
+        message="credits failed with 401",
+    )
+
+    served = [exporter.get(path).text for path in ("/", "/metrics", "/healthz", "/readyz")]
+    exporter.stop()
+    for text in [*served, exporter.logs()]:
+        for secret in secrets:
+            assert secret not in text
+
+
+def test_sigterm_stops_the_exporter_promptly(simulator: Simulator, start: StartExporter) -> None:
+    exporter = start(simulator)
+    started = time.monotonic()
+
+    status = exporter.stop(signal.SIGTERM, timeout=10)
+
+    elapsed = time.monotonic() - started
+    assert status == 0
+    print(f"stopped {elapsed:.2f}s after SIGTERM")
+    assert "stopped" in exporter.logs()
+
+
+def test_readyz_answers_only_after_the_first_poll(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    simulator.set_fault("*", "slow", delay=3.0)
+    exporter = start(
+        simulator,
+        wait_ready=False,
+        env={
+            "OPENROUTER_EXPORTER_POLL_INTERVAL": "20s",
+            "OPENROUTER_EXPORTER_REQUEST_TIMEOUT": "8s",
+        },
+    )
+
+    assert exporter.get("/healthz").status_code == 200
+    assert exporter.get("/readyz").status_code == 503
+    wait_until(lambda: exporter.get("/readyz").status_code == 200, 20, "ready")
+
+
+def test_metrics_are_served_as_openmetrics_when_asked(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    exporter = start(simulator)
+
+    response = exporter.get(
+        "/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}
+    )
+
+    assert response.headers["content-type"].startswith("application/openmetrics-text")
+    assert response.text.endswith("# EOF\n")
+
+
+def test_landing_page_links_to_metrics(simulator: Simulator, start: StartExporter) -> None:
+    page = start(simulator).get("/")
+
+    assert page.status_code == 200
+    assert 'href="metrics"' in page.text
+
+
+def test_unknown_paths_are_not_found(simulator: Simulator, start: StartExporter) -> None:
+    assert start(simulator).get("/nope").status_code == 404
+
+
+def test_scrapes_do_not_call_openrouter(simulator: Simulator, start: StartExporter) -> None:
+    exporter = start(simulator, env={"OPENROUTER_EXPORTER_POLL_INTERVAL": "1h",
+                                     "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL": "1h"})
+    before = dict(simulator.call_counts())
+
+    for _ in range(20):
+        Metrics.parse(exporter.metrics_text())
+
+    assert simulator.call_counts() == before
