@@ -4,27 +4,16 @@ import json
 import signal
 import time
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
-import httpx
 import pytest
 
 from openrouter_exporter.simulator import Simulator
 from tests.conftest import StartExporter
+from tests.support.activity import activity_rows, row_day, spend_by_model_provider, window_end
 from tests.support.exporter import Metrics, wait_until
 
 FAULT_SETTLE_SECONDS = 4.0
-
-
-def _activity_rows(sim: Simulator) -> list[dict[str, object]]:
-    response = httpx.get(
-        f"{sim.base_url}/activity",
-        headers={"Authorization": f"Bearer {sim.management_key}"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    rows: list[dict[str, object]] = response.json()["data"]
-    return rows
 
 
 def _sim_keys(sim: Simulator) -> list[dict[str, object]]:
@@ -77,8 +66,7 @@ def test_unlimited_keys_have_no_limit_series(simulator: Simulator, start: StartE
 
     limited = {dict(labels)["key_hash"] for labels in metrics.series("openrouter_key_limit_usd")}
     remaining = {
-        dict(labels)["key_hash"]
-        for labels in metrics.series("openrouter_key_limit_remaining_usd")
+        dict(labels)["key_hash"] for labels in metrics.series("openrouter_key_limit_remaining_usd")
     }
     assert limited.isdisjoint(unlimited)
     assert remaining.isdisjoint(unlimited)
@@ -93,8 +81,10 @@ def test_key_deleted_upstream_disappears(simulator: Simulator, start: StartExpor
     simulator.delete_key(str(_sim_keys(simulator)[0]["hash"]))
 
     exporter.wait_for_metrics(
-        lambda m: not m.series("openrouter_key_info", key_hash=victim)
-        and not m.series("openrouter_key_usage_usd_total", key_hash=victim),
+        lambda m: (
+            not m.series("openrouter_key_info", key_hash=victim)
+            and not m.series("openrouter_key_usage_usd_total", key_hash=victim)
+        ),
         timeout=15,
         message="the deleted key's series are gone",
     )
@@ -103,16 +93,13 @@ def test_key_deleted_upstream_disappears(simulator: Simulator, start: StartExpor
 def test_model_spend_windows_match_the_simulator_activity(
     simulator: Simulator, start: StartExporter
 ) -> None:
-    rows = _activity_rows(simulator)
-    yesterday = date.today() - timedelta(days=1)
-    days = {date.fromisoformat(str(row["date"])[:10]) for row in rows}
-    end = yesterday if yesterday in days else yesterday - timedelta(days=1)
+    rows = activity_rows(simulator)
+    end = window_end(rows)
     expected: dict[str, dict[str, float]] = {"1d": defaultdict(float), "7d": defaultdict(float)}
     for row in rows:
-        day = date.fromisoformat(str(row["date"])[:10])
         for window, length in (("1d", 1), ("7d", 7)):
-            if end - timedelta(days=length - 1) <= day <= end:
-                expected[window][str(row["model"])] += float(row["usage"])  # type: ignore[arg-type]
+            if end - timedelta(days=length - 1) <= row_day(row) <= end:
+                expected[window][str(row["model"])] += float(str(row["usage"]))
 
     metrics = start(simulator).metrics()
 
@@ -124,10 +111,7 @@ def test_model_spend_windows_match_the_simulator_activity(
 
 
 def test_model_counters_sum_every_provider_row(simulator: Simulator, start: StartExporter) -> None:
-    rows = _activity_rows(simulator)
-    expected: dict[tuple[str, str], float] = defaultdict(float)
-    for row in rows:
-        expected[(str(row["model"]), str(row["provider_name"]))] += float(row["usage"])  # type: ignore[arg-type]
+    expected = spend_by_model_provider(activity_rows(simulator))
 
     metrics = start(simulator).metrics()
 
@@ -152,12 +136,15 @@ def test_no_false_zero_while_a_fault_is_on(
     exporter = start(simulator)
     before = exporter.metrics()
     balance = before.get("openrouter_balance_usd")
-    assert balance is not None and balance > 0
+    assert balance is not None
+    assert balance > 0
 
     simulator.set_fault("*", mode, delay=3.0)
     during = exporter.wait_for_metrics(
-        lambda m: m.get("openrouter_up", endpoint="credits") == 0.0
-        and (m.get("openrouter_api_errors_total", endpoint="credits", reason=reason) or 0) > 0,
+        lambda m: (
+            m.get("openrouter_up", endpoint="credits") == 0.0
+            and (m.get("openrouter_api_errors_total", endpoint="credits", reason=reason) or 0) > 0
+        ),
         timeout=15,
         message=f"credits reported down with reason {reason}",
     )
@@ -202,8 +189,10 @@ def test_zero_credits_quirk_is_a_failure_not_a_zero_balance(
     simulator.set_fault("credits", "zero_credits")
 
     during = exporter.wait_for_metrics(
-        lambda m: (m.get("openrouter_api_errors_total", endpoint="credits", reason="zero_credits")
-                   or 0) > 0,
+        lambda m: (
+            (m.get("openrouter_api_errors_total", endpoint="credits", reason="zero_credits") or 0)
+            > 0
+        ),
         timeout=15,
         message="the 0/0 answer is counted as a failure",
     )
@@ -235,8 +224,9 @@ def test_auth_failure_is_logged_once_per_state_change(
     exporter = start(simulator)
     simulator.set_fault("credits", "http_401")
     exporter.wait_for_metrics(
-        lambda m: (m.get("openrouter_api_errors_total", endpoint="credits", reason="http_401")
-                   or 0) >= 3,
+        lambda m: (
+            (m.get("openrouter_api_errors_total", endpoint="credits", reason="http_401") or 0) >= 3
+        ),
         timeout=30,
         message="three failed polls of credits",
     )
@@ -331,8 +321,13 @@ def test_unknown_paths_are_not_found(simulator: Simulator, start: StartExporter)
 
 
 def test_scrapes_do_not_call_openrouter(simulator: Simulator, start: StartExporter) -> None:
-    exporter = start(simulator, env={"OPENROUTER_EXPORTER_POLL_INTERVAL": "1h",
-                                     "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL": "1h"})
+    exporter = start(
+        simulator,
+        env={
+            "OPENROUTER_EXPORTER_POLL_INTERVAL": "1h",
+            "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL": "1h",
+        },
+    )
     before = dict(simulator.call_counts())
 
     for _ in range(20):
