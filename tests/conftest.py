@@ -21,6 +21,7 @@ def simulator() -> Iterator[Simulator]:
 
 
 def simulator_env(sim: Simulator, state_dir: Path, *, key: str = "management") -> dict[str, str]:
+    """Environment for an exporter against ``sim``; ``key`` is management, inference or none."""
     env = {
         "OPENROUTER_BASE_URL": sim.base_url,
         "OPENROUTER_EXPORTER_POLL_INTERVAL": "1s",
@@ -30,7 +31,7 @@ def simulator_env(sim: Simulator, state_dir: Path, *, key: str = "management") -
     }
     if key == "management":
         env["OPENROUTER_MANAGEMENT_KEY"] = sim.management_key
-    else:
+    elif key == "inference":
         env["OPENROUTER_API_KEY"] = sim.inference_keys[0]
     return env
 

@@ -3,6 +3,7 @@
 import json
 import signal
 import time
+from pathlib import Path
 from collections import defaultdict
 from datetime import timedelta
 
@@ -334,3 +335,31 @@ def test_scrapes_do_not_call_openrouter(simulator: Simulator, start: StartExport
         Metrics.parse(exporter.metrics_text())
 
     assert simulator.call_counts() == before
+
+
+def test_config_file_serves_several_accounts(
+    simulator: Simulator, start: StartExporter, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "management-key"
+    key_file.write_text(simulator.management_key + "\n")
+    config = tmp_path / "accounts.yml"
+    config.write_text(
+        "accounts:\n"
+        f"  - name: production\n    management_key_file: {key_file}\n"
+        "    runway_warning_days: 7\n"
+        f"  - name: research\n    api_key: {simulator.inference_keys[0]}\n"
+    )
+
+    metrics = start(
+        simulator,
+        key="none",
+        env={"OPENROUTER_EXPORTER_CONFIG": str(config)},
+    ).metrics()
+
+    assert metrics.get("openrouter_balance_usd", account="production") is not None
+    assert metrics.get("openrouter_balance_usd", account="research") is None
+    assert metrics.get("openrouter_up", account="research", endpoint="key") == 1.0
+    assert (
+        metrics.get("openrouter_runway_threshold_days", account="production", severity="warning")
+        == 7.0
+    )
