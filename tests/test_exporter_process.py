@@ -3,9 +3,9 @@
 import json
 import signal
 import time
-from pathlib import Path
 from collections import defaultdict
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +13,6 @@ from openrouter_exporter.simulator import Simulator
 from tests.conftest import StartExporter
 from tests.support.activity import activity_rows, row_day, spend_by_model_provider, window_end
 from tests.support.exporter import Metrics, wait_until
-
-FAULT_SETTLE_SECONDS = 4.0
 
 
 def _sim_keys(sim: Simulator) -> list[dict[str, object]]:
@@ -362,4 +360,22 @@ def test_config_file_serves_several_accounts(
     assert (
         metrics.get("openrouter_runway_threshold_days", account="production", severity="warning")
         == 7.0
+    )
+
+
+def test_keys_of_configured_workspaces_are_listed_too(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    created = simulator.create_key("research-bot", workspace="research")
+    workspace_id = str(created["key"]["workspace_id"])
+    research_hash = str(created["hash"])[:12]
+
+    default_only = start(simulator).metrics()
+    with_research = start(simulator, env={"OPENROUTER_EXPORTER_WORKSPACES": workspace_id}).metrics()
+
+    assert not default_only.series("openrouter_key_info", key_hash=research_hash)
+    info = with_research.series("openrouter_key_info", key_hash=research_hash)
+    assert [dict(labels)["workspace_id"] for labels in info] == [workspace_id]
+    assert len(with_research.series("openrouter_key_info")) == (
+        len(default_only.series("openrouter_key_info")) + 1
     )

@@ -95,12 +95,17 @@ class OpenRouterClient:
         body = await self._get("key", {}, on_request)
         return self._parse(CurrentKeyResponse, body, "key").data
 
-    async def keys(self, on_request: Callable[[], None]) -> list[ApiKey]:
-        """Every key of the workspace, disabled ones included, over all pages."""
+    async def keys(
+        self, on_request: Callable[[], None], workspace_id: str | None = None
+    ) -> list[ApiKey]:
+        """Every key of a workspace (the default one without an id), disabled ones included,
+        over all pages."""
         keys: list[ApiKey] = []
         seen: set[str] = set()
         for page in range(MAX_KEYS_PAGES):
             params = {"include_disabled": "true", "offset": str(page * KEYS_PAGE_SIZE)}
+            if workspace_id:
+                params["workspace_id"] = workspace_id
             body = await self._get("keys", params, on_request)
             items = _data_list(body, "keys")
             parsed = _parse_items(ApiKey, items)

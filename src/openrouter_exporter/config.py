@@ -84,6 +84,13 @@ SETTINGS: tuple[Setting, ...] = (
         "OpenRouter API base URL",
     ),
     Setting(
+        "workspaces",
+        "--openrouter.workspaces",
+        "OPENROUTER_EXPORTER_WORKSPACES",
+        "the default workspace",
+        "comma-separated workspace ids whose keys /keys lists besides the default workspace",
+    ),
+    Setting(
         "account",
         "--openrouter.account",
         "OPENROUTER_EXPORTER_ACCOUNT",
@@ -193,6 +200,7 @@ class AccountConfig:
     management_key: SecretStr | None
     api_key: SecretStr | None
     thresholds: Thresholds = field(default_factory=Thresholds)
+    workspaces: tuple[str, ...] = ()
 
     def secrets(self) -> list[str]:
         return [k.get_secret_value() for k in (self.management_key, self.api_key) if k]
@@ -234,6 +242,7 @@ class ExporterConfig:
                     "base_url": account.base_url,
                     "management_key": "set" if account.management_key else "unset",
                     "api_key": "set" if account.api_key else "unset",
+                    "workspaces": list(account.workspaces),
                     "runway_warning_days": account.thresholds.runway_warning_days,
                     "runway_critical_days": account.thresholds.runway_critical_days,
                     "balance_warning_usd": account.thresholds.balance_warning_usd,
@@ -264,6 +273,7 @@ class _FileAccount(BaseModel):
     runway_critical_days: float | None = Field(default=None, gt=0)
     balance_warning_usd: float | None = None
     balance_critical_usd: float | None = None
+    workspaces: list[str] = Field(default_factory=list)
 
 
 class _ConfigFile(BaseModel):
@@ -331,6 +341,7 @@ def load_config(
                 management_key=raw.secret("management_key"),
                 api_key=raw.secret("api_key"),
                 thresholds=default_thresholds,
+                workspaces=_workspaces(raw.get("workspaces") or ""),
             ),
         )
     if require_key:
@@ -556,9 +567,21 @@ def _accounts_from_file(
                 ),
                 api_key=_file_secret(entry.api_key, entry.api_key_file, f"{where}.api_key"),
                 thresholds=thresholds,
+                workspaces=_workspaces(",".join(entry.workspaces), f"{where}.workspaces"),
             )
         )
     return tuple(accounts)
+
+
+def _workspaces(text: str, where: str | None = None) -> tuple[str, ...]:
+    ids = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    for workspace in ids:
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", workspace):
+            raise ConfigError(
+                where or SETTINGS_BY_KEY["workspaces"].label,
+                f"{workspace!r} is not a workspace id",
+            )
+    return ids
 
 
 def _first(value: float | None, fallback: float | None) -> float | None:

@@ -312,7 +312,10 @@ class AccountPoller:
     async def _poll_keys(self, run: _EndpointRun) -> None:
         assert self._management is not None
         keys = await self._management.keys(self._count(run))
-        readings = tuple(_key_reading(key) for key in keys)
+        for workspace in self.account.workspaces:
+            keys.extend(await self._management.keys(self._count(run), workspace))
+        unique = {key.hash: key for key in keys}
+        readings = tuple(_key_reading(key) for key in unique.values())
         self._store.update(self.account.name, lambda s: replace(s, keys=readings))
 
     async def _poll_activity(self, run: _EndpointRun) -> None:

@@ -1,0 +1,47 @@
+"""The README's configuration and metrics tables agree with the code and a real scrape."""
+
+import re
+from pathlib import Path
+
+from openrouter_exporter.config import SETTINGS
+from openrouter_exporter.simulator import Simulator
+from tests.conftest import StartExporter
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _block(marker: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    match = re.search(rf"<!-- {marker}:[^>]*-->\n(.*?)<!-- /{marker} -->", text, re.S)
+    assert match, f"README has no {marker} block"
+    return match.group(1)
+
+
+def settings_table() -> str:
+    rows = ["| flag | environment variable | default | meaning |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        env = f"`{setting.env}`" + (" (`_FILE`)" if setting.has_file_variant else "")
+        rows.append(f"| `{setting.flag}` | {env} | {setting.default} | {setting.help} |")
+    return "\n".join(rows) + "\n"
+
+
+def test_settings_table_matches_the_code() -> None:
+    assert _block("settings-table") == settings_table(), (
+        "README settings table is stale; expected:\n" + settings_table()
+    )
+
+
+def test_metrics_table_lists_exactly_what_the_exporter_serves(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    documented = set(re.findall(r"^\| `(openrouter_[a-z_]+)`", _block("metrics-table"), re.M))
+    exporter = start(
+        simulator,
+        env={"OPENROUTER_EXPORTER_BALANCE_WARNING_USD": "10"},
+    )
+    served = {name for name in exporter.metrics().names() if not name.endswith("_created")}
+
+    assert served <= documented, f"undocumented: {sorted(served - documented)}"
+    never_served = documented - served
+    # Absent on this healthy demo account by design: errors appear with the first failure.
+    assert never_served <= {"openrouter_api_errors_total"}, sorted(never_served)
