@@ -1100,9 +1100,11 @@ def overview() -> Json:
     )
 
     # Where the money goes.
-    week = f'sum by (account) (openrouter_model_spend_usd{{{acct}, window="7d"}})'
-    month = f'sum by (account) (openrouter_model_spend_usd{{{acct}, window="30d"}})'
-    week_before = f'sum by (account) (openrouter_model_spend_usd{{{acct}, window="7d"}} offset 7d)'
+    week = f'sum by (account) (openrouter_model_window_spend_usd{{{acct}, window="7d"}})'
+    month = f'sum by (account) (openrouter_model_window_spend_usd{{{acct}, window="30d"}})'
+    week_before = (
+        f'sum by (account) (openrouter_model_window_spend_usd{{{acct}, window="7d"}} offset 7d)'
+    )
     weekly_mean_before = f"({month} - {week}) * 7 / 23"
     grid.band(
         8,
@@ -1110,7 +1112,7 @@ def overview() -> Json:
             4,
             stat(
                 "This week vs before",
-                "Spend of the last 7 completed UTC days (`openrouter_model_spend_usd` with "
+                "Spend of the last 7 completed UTC days (`openrouter_model_window_spend_usd` with "
                 'window="7d") against the 7 days before it (the same gauge 7 days ago). While '
                 "Prometheus holds less than 7 days of history, the comparison is the weekly "
                 'mean of days 8 to 30, from the window="30d" gauge; the name under the value '
@@ -1156,12 +1158,12 @@ def overview() -> Json:
             bargauge(
                 "Top models by spend (7 days)",
                 "The ten models that spent most over the last 7 completed UTC days, from "
-                '`openrouter_model_spend_usd` with window="7d" (all providers). Click a bar to '
-                "open the model in the drill-down.",
+                '`openrouter_model_window_spend_usd` with window="7d" (all providers). '
+                "Click a bar to open the model in the drill-down.",
                 [
                     Target(
                         "sort_desc(topk(10, sum by (model) "
-                        f'(openrouter_model_spend_usd{{{acct}, window="7d"}})))',
+                        f'(openrouter_model_window_spend_usd{{{acct}, window="7d"}})))',
                         "{{model}}",
                         instant=True,
                     )
@@ -1182,10 +1184,11 @@ def overview() -> Json:
             piechart(
                 "Model share (7 days)",
                 "Each model's share of the spend over the last 7 completed UTC days, from "
-                '`openrouter_model_spend_usd` with window="7d".',
+                '`openrouter_model_window_spend_usd` with window="7d".',
                 [
                     Target(
-                        f'sum by (model) (openrouter_model_spend_usd{{{acct}, window="7d"}})',
+                        "sum by (model) "
+                        f'(openrouter_model_window_spend_usd{{{acct}, window="7d"}})',
                         "{{model}}",
                         instant=True,
                     )
@@ -1451,8 +1454,12 @@ def drilldown() -> Json:
             stat(
                 "Spend, last 7 days",
                 "Spend of the selected models over the last 7 completed UTC days, from "
-                '`openrouter_model_spend_usd` with window="7d" (all providers).',
-                [Target(f'sum(openrouter_model_spend_usd{{{models}, window="7d"}})', "7 days")],
+                '`openrouter_model_window_spend_usd` with window="7d" (all providers).',
+                [
+                    Target(
+                        f'sum(openrouter_model_window_spend_usd{{{models}, window="7d"}})', "7 days"
+                    )
+                ],
                 unit="currencyUSD",
                 color_mode="none",
                 decimals=2,
@@ -1463,8 +1470,13 @@ def drilldown() -> Json:
             stat(
                 "Spend, last 30 days",
                 "Spend of the selected models over the last 30 completed UTC days, from "
-                '`openrouter_model_spend_usd` with window="30d" (all providers).',
-                [Target(f'sum(openrouter_model_spend_usd{{{models}, window="30d"}})', "30 days")],
+                '`openrouter_model_window_spend_usd` with window="30d" (all providers).',
+                [
+                    Target(
+                        f'sum(openrouter_model_window_spend_usd{{{models}, window="30d"}})',
+                        "30 days",
+                    )
+                ],
                 unit="currencyUSD",
                 color_mode="none",
                 decimals=2,
@@ -1517,11 +1529,12 @@ def drilldown() -> Json:
             timeseries(
                 "Spend of the newest completed day, by model",
                 "Spend per model on the newest completed UTC day, from "
-                '`openrouter_model_spend_usd` with window="1d" (all providers). The value '
+                '`openrouter_model_window_spend_usd` with window="1d" (all providers). The value '
                 "changes once a day, when OpenRouter reports the day that just ended.",
                 [
                     Target(
-                        f'sum by (model) (openrouter_model_spend_usd{{{models}, window="1d"}})',
+                        "sum by (model) "
+                        f'(openrouter_model_window_spend_usd{{{models}, window="1d"}})',
                         "{{model}}",
                     )
                 ],
@@ -1562,13 +1575,13 @@ def drilldown() -> Json:
             timeseries(
                 "Requests per day by model (7-day mean)",
                 "Mean requests per day over the last 7 completed UTC days: the 7-day spend "
-                '(`openrouter_model_spend_usd` with window="7d") divided by the mean cost of '
-                "one request over the same days (`openrouter_model_cost_per_request_usd`), "
+                '(`openrouter_model_window_spend_usd` with window="7d") divided by the mean '
+                "cost of one request over the same days (`openrouter_model_cost_per_request_usd`), "
                 "divided by 7.",
                 [
                     Target(
                         "sum by (model) "
-                        f'(openrouter_model_spend_usd{{{models}, window="7d"}} '
+                        f'(openrouter_model_window_spend_usd{{{models}, window="7d"}} '
                         "/ on (account, model) "
                         f"openrouter_model_cost_per_request_usd{{{models}}}) / 7",
                         "{{model}}",

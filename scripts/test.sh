@@ -4,10 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real Prometheus, promtool, Alertmanager and amtool from Debian's packages.
+# Real Prometheus, promtool, Alertmanager and amtool from Debian's packages, and the tools
+# the deployment tests validate with (systemd-analyze, unshare, git).
 missing=()
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
-command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need promtool prometheus
+need prometheus-alertmanager prometheus-alertmanager
+need systemd-analyze systemd
+need unshare util-linux
+need git git
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -105,7 +105,7 @@ def test_model_spend_windows_match_the_simulator_activity(
     for window, spend in expected.items():
         assert spend, f"the simulator has spend in the {window} window"
         for model, amount in spend.items():
-            served = metrics.get("openrouter_model_spend_usd", model=model, window=window)
+            served = metrics.get("openrouter_model_window_spend_usd", model=model, window=window)
             assert served == pytest.approx(amount, rel=1e-9, abs=1e-9), (model, window)
 
 

@@ -106,13 +106,13 @@ def test_a_day_revised_down_never_lowers_a_counter(
     day = max(row_day(row) for row in rows)
     model = str(next(row["model"] for row in rows if row_day(row) == day))
     before = exporter.metrics()
-    window_before = before.get("openrouter_model_spend_usd", model=model, window="30d")
+    window_before = before.get("openrouter_model_window_spend_usd", model=model, window="30d")
 
     simulator.revise_day(day.isoformat(), model, 0.5)
     after = _polled_activity_again(exporter, simulator)
 
     _assert_no_counter_fell(_counters(before), _counters(after))
-    window_after = after.get("openrouter_model_spend_usd", model=model, window="30d")
+    window_after = after.get("openrouter_model_window_spend_usd", model=model, window="30d")
     assert window_before is not None
     assert window_after is not None
     assert window_after < window_before, "the windowed gauge shows the revised figure"

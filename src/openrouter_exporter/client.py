@@ -41,6 +41,7 @@ class ErrorKind(enum.Enum):
     TIMEOUT = "timeout"
     CONNECTION = "connection"
     INVALID_RESPONSE = "invalid_response"
+    INTERNAL = "internal"  # the exporter's own fault (a bug, a state write that failed)
 
 
 class FetchError(Exception):
@@ -160,7 +161,7 @@ class OpenRouterClient:
 
     def _http_error(self, path: str, response: httpx.Response) -> FetchError:
         status = response.status_code
-        message = self._scrub(_error_message(response))
+        message = _shorten(self._scrub(_error_message(response)))
         retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
         if status == 401:
             kind = ErrorKind.AUTH
@@ -237,7 +238,7 @@ def _error_message(response: httpx.Response) -> str:
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return _shorten(error["message"])
+            return str(error["message"])
     return response.reason_phrase or "no error message"
 
 

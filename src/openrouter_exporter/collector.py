@@ -9,7 +9,7 @@ Exposition for one account with one key and one model (abridged)::
                         workspace_id="",limit_reset="monthly"} 1.0
     openrouter_key_usage_usd_total{account="a",key_hash="f01d…",key_name="prod"} 25.5
     openrouter_model_spend_usd_total{account="a",model="openai/gpt-4.1",provider="OpenAI"} 42.0
-    openrouter_model_spend_usd{account="a",model="openai/gpt-4.1",window="7d"} 9.8
+    openrouter_model_window_spend_usd{account="a",model="openai/gpt-4.1",window="7d"} 9.8
     openrouter_burn_rate_usd_per_day{account="a",window="7d"} 1.4
     openrouter_days_remaining{account="a",window="7d"} 170.9
     openrouter_runway_threshold_days{account="a",severity="warning"} 3.0
@@ -171,7 +171,7 @@ def _model_families(accounts: Iterable[AccountSnapshot]) -> Iterator[Metric]:
         for field, (name, what) in counters.items()
     }
     window_spend = GaugeMetricFamily(
-        "openrouter_model_spend_usd",
+        "openrouter_model_window_spend_usd",
         "Spend per model over the last N completed UTC days, all providers, in USD, from "
         f"OpenRouter /activity. {_POLLED}",
         labels=["account", "model", "window"],
@@ -275,13 +275,13 @@ def _health_families(accounts: Iterable[AccountSnapshot]) -> Iterator[Metric]:
     )
     requests = CounterMetricFamily(
         "openrouter_api_requests",
-        "HTTP requests the exporter sent to the OpenRouter endpoint.",
+        "HTTP requests the exporter's poller sent to the OpenRouter endpoint, pages included.",
         labels=["account", "endpoint"],
     )
     errors = CounterMetricFamily(
         "openrouter_api_errors",
         "Failed polls of the OpenRouter endpoint, by reason (http_<status>, timeout, "
-        "connection, invalid_response, zero_credits).",
+        "connection, invalid_response, zero_credits, internal).",
         labels=["account", "endpoint", "reason"],
     )
     for account in accounts:

@@ -24,10 +24,16 @@ POLITE_INTERVAL_SECONDS = 30.0
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$")
 
 
+# Anything shaped like an OpenRouter key, in case one was typed into the wrong setting.
+_KEY_SHAPE = re.compile(r"sk-[A-Za-z0-9_-]{6,}")
+
+
 class ConfigError(Exception):
-    """A bad setting. ``str()`` is one line: the setting, then what is wrong."""
+    """A bad setting. ``str()`` is one line: the setting, then what is wrong. Values are
+    quoted to help, but anything shaped like a key is redacted first."""
 
     def __init__(self, setting: str, problem: str) -> None:
+        problem = _KEY_SHAPE.sub("[redacted key]", " ".join(problem.split()))
         super().__init__(f"{setting}: {problem}")
         self.setting = setting
         self.problem = problem
@@ -325,11 +331,11 @@ def load_config(
     config_file_text = raw.get("config_file")
     config_file = Path(config_file_text) if config_file_text else None
     if config_file is not None:
-        for key in ("management_key", "api_key"):
-            if raw.is_set(key) or raw.is_set_file(key):
+        for key in ("management_key", "api_key", "account", "workspaces"):
+            if raw.is_set(key) or (SETTINGS_BY_KEY[key].has_file_variant and raw.is_set_file(key)):
                 raise ConfigError(
                     SETTINGS_BY_KEY[key].label,
-                    "keys go in the config file's accounts when "
+                    "is set per account in the config file when "
                     f"{SETTINGS_BY_KEY['config_file'].env} is set; set one or the other",
                 )
         accounts = _accounts_from_file(config_file, base_url, default_thresholds)
@@ -411,27 +417,32 @@ class _Raw:
     def is_set(self, key: str) -> bool:
         return self.get(key) is not None
 
-    def get_file(self, key: str) -> tuple[str, str | None]:
-        setting = SETTINGS_BY_KEY[key]
-        flag_value = self._flags.get(f"{key}_file")
-        if flag_value is not None:
-            return f"{setting.flag}-file", flag_value
-        env_name = f"{setting.env}_FILE"
-        return env_name, self._environ.get(env_name) or None
-
     def is_set_file(self, key: str) -> bool:
-        return self.get_file(key)[1] is not None
+        env_file = self._environ.get(f"{SETTINGS_BY_KEY[key].env}_FILE")
+        return self._flags.get(f"{key}_file") is not None or bool(env_file)
 
     def secret(self, key: str) -> SecretStr | None:
+        """A key from its flags if either is given, else from its environment variables;
+        the value and the file of the same level are mutually exclusive."""
         setting = SETTINGS_BY_KEY[key]
-        value = self.get(key)
-        file_label, file_path = self.get_file(key)
+        flag_value, flag_file = self._flags.get(key), self._flags.get(f"{key}_file")
+        if flag_value is not None or flag_file is not None:
+            levels = (setting.flag, flag_value, f"{setting.flag}-file", flag_file)
+        else:
+            env_file = f"{setting.env}_FILE"
+            levels = (
+                setting.env,
+                self._environ.get(setting.env) or None,
+                env_file,
+                self._environ.get(env_file) or None,
+            )
+        value_label, value, file_label, file_path = levels
         if value is not None and file_path is not None:
-            raise ConfigError(setting.label, f"set either {setting.env} or {file_label}, not both")
+            raise ConfigError(value_label, f"set either {value_label} or {file_label}, not both")
         if file_path is not None:
             return read_secret_file(Path(file_path), file_label)
         if value is not None:
-            return _check_secret(value, setting.label)
+            return _check_secret(value, value_label)
         return None
 
 
@@ -497,10 +508,19 @@ def _thresholds(raw: _Raw) -> Thresholds:
 
 def _check_threshold_order(thresholds: Thresholds, setting: str) -> None:
     if thresholds.runway_critical_days > thresholds.runway_warning_days:
-        raise ConfigError(setting, "the critical runway must not be longer than the warning one")
+        raise ConfigError(
+            setting,
+            f"the critical runway ({thresholds.runway_critical_days:g} days) must not be longer "
+            f"than the warning one ({thresholds.runway_warning_days:g} days); either may be the "
+            "default or inherited",
+        )
     warning, critical = thresholds.balance_warning_usd, thresholds.balance_critical_usd
     if warning is not None and critical is not None and critical > warning:
-        raise ConfigError(setting, "the critical balance floor must not be above the warning one")
+        raise ConfigError(
+            setting,
+            f"the critical balance floor ({critical:g} USD) must not be above the warning one "
+            f"({warning:g} USD)",
+        )
 
 
 def _base_url(text: str, key: str) -> str:

@@ -17,7 +17,10 @@ def _lenient_datetime(value: Any) -> Any:
     if value is None or value == "":
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=UTC)
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            return None
     if isinstance(value, str):
         text = value.strip().replace(" ", "T", 1)
         if text.endswith("Z"):
@@ -39,8 +42,22 @@ def _lenient_number(value: Any) -> Any:
             value = float(value)
         except ValueError:
             return None
-    if isinstance(value, int | float) and math.isfinite(value):
+    if isinstance(value, int | float):
+        try:
+            return value if math.isfinite(value) else None
+        except OverflowError:
+            return None
+    return None
+
+
+def _lenient_bool(value: Any) -> Any:
+    """``true``/``false`` and their usual spellings; anything else is unknown."""
+    if isinstance(value, bool):
         return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
     return None
 
 
@@ -51,6 +68,7 @@ def _lenient_text(value: Any) -> Any:
 Timestamp = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
 Money = Annotated[float | None, BeforeValidator(_lenient_number)]
 Text = Annotated[str | None, BeforeValidator(_lenient_text)]
+Flag = Annotated[bool | None, BeforeValidator(_lenient_bool)]
 Amount = Annotated[float, BeforeValidator(lambda value: _lenient_number(value) or 0.0)]
 
 
@@ -78,7 +96,7 @@ class KeyUsage(_Tolerant):
     limit: Money = None
     limit_remaining: Money = None
     limit_reset: Text = None
-    include_byok_in_limit: bool | None = None
+    include_byok_in_limit: Flag = None
     usage: Money = None
     usage_daily: Money = None
     usage_weekly: Money = None
@@ -94,9 +112,9 @@ class KeyUsage(_Tolerant):
 class CurrentKey(KeyUsage):
     """``GET /key``: the key the request was made with."""
 
-    is_free_tier: bool | None = None
-    is_management_key: bool | None = None
-    is_provisioning_key: bool | None = None
+    is_free_tier: Flag = None
+    is_management_key: Flag = None
+    is_provisioning_key: Flag = None
 
     @property
     def is_management(self) -> bool:
@@ -112,15 +130,10 @@ class ApiKey(KeyUsage):
 
     hash: str = Field(min_length=1)
     name: Text = None
-    disabled: bool = False
+    disabled: Annotated[bool, BeforeValidator(lambda value: _lenient_bool(value) or False)] = False
     workspace_id: Text = None
     created_at: Timestamp = None
     updated_at: Timestamp = None
-
-    @field_validator("disabled", mode="before")
-    @classmethod
-    def _null_is_enabled(cls, value: Any) -> Any:
-        return False if value is None else value
 
 
 class ActivityRow(_Tolerant):

@@ -223,7 +223,14 @@ class AccountPoller:
         """One poll of one endpoint; sets when the next one is due."""
         started = time.monotonic()
         try:
-            await self._fetchers[run.name](run)
+            try:
+                await self._fetchers[run.name](run)
+            except FetchError:
+                raise
+            except Exception as problem:  # a bug or a failed state write must not stop polling
+                raise FetchError(
+                    ErrorKind.INTERNAL, "internal", f"{type(problem).__name__}: {problem}"
+                ) from problem
         except FetchError as error:
             run.failures += 1
             run.errors[error.reason] = run.errors.get(error.reason, 0) + 1
@@ -397,6 +404,7 @@ class AccountPoller:
         )
         level(
             advice,
+            exc_info=error.__cause__ if error.kind is ErrorKind.INTERNAL else None,
             next_try_in=format_duration(run.next_delay),
             keeping="last good values" if run.first_done.is_set() else "nothing yet",
             **fields,
@@ -433,6 +441,11 @@ def _advice(error: FetchError, key_kind: str, endpoint: str, timeout: float) -> 
         return f"/{endpoint} did not answer within {timeout:g}s; retrying with back-off"
     if error.kind is ErrorKind.CONNECTION:
         return f"cannot connect to OpenRouter for /{endpoint}; check the network and base URL"
+    if error.kind is ErrorKind.INTERNAL:
+        return (
+            f"the exporter failed while handling /{endpoint}; keeping the last good values and "
+            "retrying. Please report this with the log line"
+        )
     if error.reason == "zero_credits":
         return (
             "/credits answered 0 purchased and 0 used although keys or activity show spend; "

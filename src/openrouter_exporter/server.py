@@ -61,7 +61,11 @@ class BasicAuth:
         if known:
             return True
         hashed = self._users.get(user)
-        valid = bcrypt.checkpw(password.encode(), hashed or _DUMMY_HASH) and hashed is not None
+        try:
+            matches = bcrypt.checkpw(password.encode(), hashed or _DUMMY_HASH)
+        except ValueError:
+            matches = False
+        valid = matches and hashed is not None
         if valid:
             with self._lock:
                 self._verified.add(fingerprint)
@@ -112,6 +116,9 @@ class MetricsServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: MetricsServer
     protocol_version = "HTTP/1.1"
+    # Not the stdlib's "HTTP/0.9": a request line that cannot be parsed gets a 400 with a
+    # status line and headers, not a bare HTML page that an HTTP client cannot read.
+    default_request_version = "HTTP/1.0"
     server_version = f"openrouter-exporter/{__version__}"
     sys_version = ""
     timeout = CONNECTION_TIMEOUT

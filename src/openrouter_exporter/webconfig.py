@@ -7,6 +7,7 @@ Supported: ``tls_server_config`` with ``cert_file``, ``key_file``, ``client_ca_f
 start-up, so a setting that looks protective is never silently ignored.
 """
 
+import re
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ _VERSIONS = {
     "TLS13": ssl.TLSVersion.TLSv1_3,
 }
 _INSECURE_VERSIONS = {"TLS10", "TLS11"}
+_BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def _ssl_context(section: object, base: Path, label: str) -> ssl.SSLContext:
     context.minimum_version = _version(section.get("min_version", "TLS12"), f"{where}.min_version")
     if "max_version" in section:
         context.maximum_version = _version(section["max_version"], f"{where}.max_version")
+        if context.maximum_version < context.minimum_version:
+            raise ConfigError(f"{where}.max_version", "is below min_version")
     try:
         context.load_cert_chain(_resolve(base, cert_file), _resolve(base, key_file))
     except (OSError, ssl.SSLError) as error:
@@ -131,7 +135,9 @@ def _users(section: object, label: str) -> dict[str, bytes]:
     for user, hashed in section.items():
         if not isinstance(user, str) or not user or ":" in user:
             raise ConfigError(where, "user names must be non-empty text without ':'")
-        if not isinstance(hashed, str) or not hashed.startswith(("$2a$", "$2b$", "$2y$")):
-            raise ConfigError(f"{where}.{user}", "is not a bcrypt hash ($2a$, $2b$ or $2y$)")
+        if not isinstance(hashed, str) or not _BCRYPT_HASH.fullmatch(hashed):
+            raise ConfigError(
+                f"{where}.{user}", "is not a bcrypt hash ($2a$, $2b$ or $2y$, cost, 53 characters)"
+            )
         users[user] = hashed.encode()
     return users
