@@ -379,3 +379,19 @@ def test_keys_of_configured_workspaces_are_listed_too(
     assert len(with_research.series("openrouter_key_info")) == (
         len(default_only.series("openrouter_key_info")) + 1
     )
+
+
+def test_inference_key_zero_credits_are_never_taken_as_a_zero_balance(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    simulator.set_quirks(inference_credits="zero")
+    exporter = start(simulator, key="inference")
+    time.sleep(3)
+
+    metrics = exporter.metrics()
+
+    assert metrics.get("openrouter_balance_usd") is None
+    assert simulator.call_counts().get("credits") == 1
+    assert (
+        metrics.get("openrouter_api_errors_total", endpoint="credits", reason="zero_credits") == 1.0
+    )

@@ -53,6 +53,7 @@ def test_24h_window_comes_from_persisted_samples(
 
     burn = metrics.get("openrouter_burn_rate_usd_per_day", window="24h")
     balance = metrics.get("openrouter_balance_usd")
+    assert burn is not None
     assert burn == pytest.approx(48.0, rel=0.02)
     assert balance is not None
     assert metrics.get("openrouter_days_remaining", window="24h") == pytest.approx(balance / burn)

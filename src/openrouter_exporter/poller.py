@@ -280,7 +280,11 @@ class AccountPoller:
             if error.kind is ErrorKind.FORBIDDEN and self._management is None:
                 run.enabled = False
             raise
-        if credits.total_credits == 0 and credits.total_usage == 0 and self._usage_seen():
+        zero = credits.total_credits == 0 and credits.total_usage == 0
+        if zero and self._management is None:
+            # Inference keys get 0/0 for funded accounts too: it can never be trusted.
+            run.enabled = False
+        if zero and (self._management is None or self._usage_seen()):
             raise FetchError(
                 ErrorKind.INVALID_RESPONSE,
                 "zero_credits",

@@ -1,0 +1,489 @@
+"""The shipped alerting rules, their promtool tests, the Alertmanager example and runbooks.
+
+promtool and amtool must be installed: a missing tool fails these tests (CI installs them).
+The last tests start a real Prometheus with the rule file and a real Alertmanager with the
+example configuration (receivers swapped for a local webhook).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openrouter_exporter.simulator import Simulator
+from tests.conftest import StartExporter
+from tests.support.exporter import wait_until
+from tests.support.prometheus import (
+    ALERTMANAGER_EXAMPLE,
+    REPOSITORY,
+    RULES_FILE,
+    AlertmanagerServer,
+    PrometheusServer,
+    WebhookReceiver,
+    alertmanager_config_with_webhook,
+    find_binary,
+    load_yaml,
+    start_alertmanager,
+    start_prometheus,
+)
+
+Json = dict[str, Any]
+
+RULE_TESTS = sorted((REPOSITORY / "alerts" / "tests").glob("*.yml"))
+RUNBOOKS = REPOSITORY / "docs" / "runbooks.md"
+RUNBOOK_BASE = (
+    "https://github.com/openrouter-exporter/openrouter-exporter/blob/main/docs/runbooks.md#"
+)
+ALERT_NAME = re.compile(r"^OpenRouter(?:[A-Z][a-z0-9]*)+$")
+# Deprecated Alertmanager keys that `matchers` replaced.
+DEPRECATED_MATCH_KEYS = {
+    "match",
+    "match_re",
+    "source_match",
+    "source_match_re",
+    "target_match",
+    "target_match_re",
+}
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+
+
+def promtool() -> str:
+    return find_binary("promtool", env="PROMTOOL_BINARY")
+
+
+def amtool() -> str:
+    return find_binary("amtool", env="AMTOOL_BINARY")
+
+
+def alerting_rules() -> list[Json]:
+    groups = load_yaml(RULES_FILE)["groups"]
+    return [rule for group in groups for rule in group["rules"] if "alert" in rule]
+
+
+def alert_names() -> set[str]:
+    return {rule["alert"] for rule in alerting_rules()}
+
+
+def github_anchor(heading: str) -> str:
+    slug = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return slug.replace(" ", "-")
+
+
+def runbook_sections() -> dict[str, str]:
+    """Level-2 sections of docs/runbooks.md by anchor."""
+    sections: dict[str, str] = {}
+    current: str | None = None
+    for line in RUNBOOKS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = github_anchor(line[3:])
+            sections[current] = ""
+        elif current is not None:
+            sections[current] += line + "\n"
+    return sections
+
+
+def alert_rule_tests() -> list[Json]:
+    cases: list[Json] = []
+    for path in RULE_TESTS:
+        for group in load_yaml(path)["tests"]:
+            cases.extend(group.get("alert_rule_test", []))
+    return cases
+
+
+def walk(node: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, value
+            yield from walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from walk(item)
+
+
+# The tools -------------------------------------------------------------------------------
+
+
+def test_promtool_check_rules_accepts_the_rule_file() -> None:
+    result = run_tool(promtool(), "check", "rules", str(RULES_FILE))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_promtool_unit_tests_pass() -> None:
+    assert RULE_TESTS, "alerts/tests/ holds no promtool test file"
+    result = run_tool(promtool(), "test", "rules", *map(str, RULE_TESTS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_amtool_accepts_the_alertmanager_example() -> None:
+    result = run_tool(amtool(), "check-config", str(ALERTMANAGER_EXAMPLE))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alertmanager_example_receiver_templates_render(tmp_path: Path) -> None:
+    templates = [
+        value
+        for _, value in walk(load_yaml(ALERTMANAGER_EXAMPLE)["receivers"])
+        if isinstance(value, str) and "{{" in value
+    ]
+    assert templates
+    glob = tmp_path / "none.tmpl"
+    glob.write_text('{{ define "none" }}{{ end }}\n', encoding="utf-8")
+    for template in templates:
+        result = run_tool(
+            amtool(), "template", "render", f"--template.glob={glob}", f"--template.text={template}"
+        )
+        assert result.returncode == 0, f"{template!r}: {result.stderr}"
+
+
+@pytest.mark.parametrize(("severity", "receiver"), [("critical", "pager"), ("warning", "chat")])
+def test_alertmanager_example_routes_by_severity(severity: str, receiver: str) -> None:
+    result = run_tool(
+        amtool(),
+        "config",
+        "routes",
+        "test",
+        f"--config.file={ALERTMANAGER_EXAMPLE}",
+        "alertname=OpenRouterCreditsRunwayLow",
+        "account=default",
+        f"severity={severity}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [receiver]
+
+
+# The rules' shape ------------------------------------------------------------------------
+
+
+def test_alert_names_are_camel_case_starting_with_openrouter() -> None:
+    assert {name for name in alert_names() if not ALERT_NAME.match(name)} == set()
+
+
+def test_every_alert_has_a_for_duration() -> None:
+    assert [rule["alert"] for rule in alerting_rules() if not rule.get("for")] == []
+
+
+def test_every_alert_is_warning_or_critical() -> None:
+    severities = {
+        rule["alert"]: rule.get("labels", {}).get("severity") for rule in alerting_rules()
+    }
+    assert {name: s for name, s in severities.items() if s not in {"warning", "critical"}} == {}
+
+
+def test_every_alert_has_the_four_annotations() -> None:
+    wanted = {"summary", "description", "runbook_url", "dashboard_url"}
+    missing = {
+        rule["alert"]: wanted - set(rule.get("annotations", {}))
+        for rule in alerting_rules()
+        if wanted - set(rule.get("annotations", {}))
+    }
+    assert missing == {}
+
+
+def test_summaries_are_static() -> None:
+    assert [r["alert"] for r in alerting_rules() if "{{" in r["annotations"]["summary"]] == []
+
+
+def test_descriptions_are_templated_with_the_account_or_target() -> None:
+    untemplated = [
+        rule["alert"]
+        for rule in alerting_rules()
+        if not re.search(r"\$labels\.(account|instance)", rule["annotations"]["description"])
+    ]
+    assert untemplated == []
+
+
+def test_runbook_urls_point_at_the_alerts_own_section() -> None:
+    wrong = {
+        rule["alert"]: rule["annotations"]["runbook_url"]
+        for rule in alerting_rules()
+        if rule["annotations"]["runbook_url"] != RUNBOOK_BASE + rule["alert"].lower()
+    }
+    assert wrong == {}
+
+
+def test_every_runbook_anchor_exists_in_docs_runbooks() -> None:
+    anchors = set(runbook_sections())
+    assert {name.lower() for name in alert_names()} - anchors == set()
+
+
+@pytest.mark.parametrize(
+    "part", ["**What it means.**", "**How to check.**", "**What to do.**", "**How to tune.**"]
+)
+def test_every_runbook_section_has_its_part(part: str) -> None:
+    sections = runbook_sections()
+    lacking = [name for name in alert_names() if part not in sections.get(name.lower(), "")]
+    assert lacking == []
+
+
+def test_dashboard_urls_open_the_overview_dashboard() -> None:
+    wrong = [
+        rule["alert"]
+        for rule in alerting_rules()
+        if "/d/openrouter-overview" not in rule["annotations"]["dashboard_url"]
+        or "$externalLabels.grafana_url" not in rule["annotations"]["dashboard_url"]
+    ]
+    assert wrong == []
+
+
+def test_rule_groups_follow_the_global_evaluation_interval() -> None:
+    groups = load_yaml(RULES_FILE)["groups"]
+    assert [group["name"] for group in groups if "interval" in group] == []
+
+
+def test_runway_alerts_wait_five_minutes() -> None:
+    durations = {r["for"] for r in alerting_rules() if r["alert"] == "OpenRouterCreditsRunwayLow"}
+    assert durations == {"5m"}
+
+
+def test_every_alert_has_a_promtool_case_where_it_fires() -> None:
+    firing = {case["alertname"] for case in alert_rule_tests() if case.get("exp_alerts")}
+    assert alert_names() - firing == set()
+
+
+def test_every_alert_has_a_promtool_case_where_it_must_not_fire() -> None:
+    silent = {case["alertname"] for case in alert_rule_tests() if not case.get("exp_alerts")}
+    assert alert_names() - silent == set()
+
+
+def test_every_severity_of_every_alert_is_seen_firing_in_promtool_tests() -> None:
+    declared = {(r["alert"], r["labels"]["severity"]) for r in alerting_rules()}
+    seen = {
+        (case["alertname"], alert["exp_labels"]["severity"])
+        for case in alert_rule_tests()
+        for alert in case.get("exp_alerts") or []
+    }
+    assert declared - seen == set()
+
+
+def test_promtool_firing_cases_pin_every_annotation() -> None:
+    loose = [
+        (case["alertname"], case["eval_time"])
+        for case in alert_rule_tests()
+        for alert in case.get("exp_alerts") or []
+        if set(alert.get("exp_annotations") or {})
+        != {"summary", "description", "runbook_url", "dashboard_url"}
+    ]
+    assert loose == []
+
+
+def test_promtool_test_files_load_the_shipped_rule_file() -> None:
+    for path in RULE_TESTS:
+        files = [(path.parent / name).resolve() for name in load_yaml(path)["rule_files"]]
+        assert files == [RULES_FILE.resolve()], path
+
+
+def test_every_metric_the_rules_read_is_exposed_by_the_exporter(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    """Names from the expressions and the description queries, against the families a
+    real exporter declares (a family is declared even while it has no series)."""
+    exporter = start(simulator)
+    declared = set(re.findall(r"^# TYPE (\S+) ", exporter.metrics_text(), re.MULTILINE))
+    texts = [rule["expr"] for rule in alerting_rules()] + [
+        value for rule in alerting_rules() for value in rule["annotations"].values()
+    ]
+    used = {name for text in texts for name in re.findall(r"\bopenrouter_\w*[a-z]", text)}
+    assert used
+    assert used - declared == set()
+
+
+# The Alertmanager example's shape ----------------------------------------------------------
+
+
+def test_alertmanager_example_uses_matchers_not_match() -> None:
+    used = {key for key, _ in walk(load_yaml(ALERTMANAGER_EXAMPLE))} & DEPRECATED_MATCH_KEYS
+    assert used == set()
+
+
+def test_warning_is_inhibited_by_critical_of_the_same_alert_and_account() -> None:
+    rules = load_yaml(ALERTMANAGER_EXAMPLE)["inhibit_rules"]
+    severity_rules = [
+        rule
+        for rule in rules
+        if 'severity="critical"' in rule["source_matchers"]
+        and 'severity="warning"' in rule["target_matchers"]
+    ]
+    assert len(severity_rules) == 1
+    assert {"alertname", "account"} <= set(severity_rules[0]["equal"])
+
+
+def test_every_inhibition_is_scoped_to_an_account() -> None:
+    rules = load_yaml(ALERTMANAGER_EXAMPLE)["inhibit_rules"]
+    assert [rule for rule in rules if "account" not in rule["equal"]] == []
+
+
+def test_openrouter_alerts_are_grouped_by_account() -> None:
+    routes = load_yaml(ALERTMANAGER_EXAMPLE)["route"]["routes"]
+    ours = [r for r in routes if 'alertname=~"OpenRouter.+"' in r.get("matchers", [])]
+    assert len(ours) == 1
+    assert ours[0]["group_by"] == ["account"]
+
+
+def test_inhibitions_name_only_alerts_that_exist() -> None:
+    named = set()
+    for rule in load_yaml(ALERTMANAGER_EXAMPLE)["inhibit_rules"]:
+        for matcher in rule["source_matchers"] + rule["target_matchers"]:
+            found = re.fullmatch(r'alertname(=~?)"(.*)"', matcher)
+            if found and found.group(1) == "=":
+                named.add(found.group(2))
+            elif found:
+                named.update(n for n in found.group(2).split("|") if ".+" not in n)
+    assert named - alert_names() == set()
+
+
+# A real Prometheus with the shipped rules ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    """Prometheus with the rule file and no exporter at all: only the absent() branch of
+    OpenRouterExporterDown can become active."""
+    with start_prometheus(
+        tmp_path_factory.mktemp("prometheus"),
+        rule_files=[RULES_FILE],
+        evaluation_interval="1s",
+    ) as server:
+        yield server
+
+
+def test_prometheus_evaluates_every_shipped_rule_without_error(
+    prometheus: PrometheusServer,
+) -> None:
+    rules = prometheus.wait_for_rules_evaluated(timeout=60)
+    assert {rule["name"] for rule in rules} == alert_names()
+    assert [(r["name"], r.get("lastError")) for r in rules if r["health"] != "ok"] == []
+
+
+def test_prometheus_expands_the_exporter_down_description(prometheus: PrometheusServer) -> None:
+    alert = prometheus.wait_for_alert("OpenRouterExporterDown", timeout=60, state="pending")
+    assert alert["annotations"]["description"].startswith(
+        "No openrouter-exporter is being scraped: openrouter_exporter_build_info is absent."
+    )
+    assert alert["annotations"]["dashboard_url"] == ("http://localhost:3000/d/openrouter-overview")
+
+
+# A real Alertmanager with the example configuration --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def webhook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def alertmanager(
+    tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver
+) -> Iterator[AlertmanagerServer]:
+    config = alertmanager_config_with_webhook(load_yaml(ALERTMANAGER_EXAMPLE), webhook.url)
+    with start_alertmanager(tmp_path_factory.mktemp("alertmanager"), config) as server:
+        yield server
+
+
+def openrouter_alert(name: str, severity: str, **labels: str) -> Json:
+    return {
+        "labels": {"alertname": name, "severity": severity, **labels},
+        "annotations": {"summary": name, "description": name},
+    }
+
+
+def states(server: AlertmanagerServer, account: str) -> dict[tuple[str, str], str]:
+    return {
+        (alert["labels"]["alertname"], alert["labels"]["severity"]): alert["status"]["state"]
+        for alert in server.alerts(account=account)
+    }
+
+
+def test_exhausted_credits_mute_every_other_credit_alert_of_the_account(
+    alertmanager: AlertmanagerServer,
+) -> None:
+    alertmanager.post_alerts(
+        [
+            openrouter_alert("OpenRouterCreditsExhausted", "critical", account="broke"),
+            openrouter_alert("OpenRouterCreditsRunwayLow", "critical", account="broke"),
+            openrouter_alert("OpenRouterCreditsRunwayLow", "warning", account="broke"),
+            openrouter_alert("OpenRouterBalanceBelowFloor", "critical", account="broke"),
+            openrouter_alert("OpenRouterSpendSpike", "warning", account="broke"),
+        ]
+    )
+    wait_until(lambda: len(states(alertmanager, "broke")) == 5, 30, "five alerts are stored")
+    assert states(alertmanager, "broke") == {
+        ("OpenRouterCreditsExhausted", "critical"): "active",
+        ("OpenRouterCreditsRunwayLow", "critical"): "suppressed",
+        ("OpenRouterCreditsRunwayLow", "warning"): "suppressed",
+        ("OpenRouterBalanceBelowFloor", "critical"): "suppressed",
+        ("OpenRouterSpendSpike", "warning"): "suppressed",
+    }
+
+
+def test_a_critical_mutes_its_warning_for_the_same_account_only(
+    alertmanager: AlertmanagerServer,
+) -> None:
+    alertmanager.post_alerts(
+        [
+            openrouter_alert("OpenRouterCreditsRunwayLow", "critical", account="draining"),
+            openrouter_alert("OpenRouterCreditsRunwayLow", "warning", account="draining"),
+            openrouter_alert("OpenRouterCreditsRunwayLow", "warning", account="other"),
+        ]
+    )
+    wait_until(
+        lambda: len(alertmanager.alerts("OpenRouterCreditsRunwayLow", severity="warning")) >= 2,
+        30,
+        "both warnings are stored",
+    )
+    assert states(alertmanager, "draining")[("OpenRouterCreditsRunwayLow", "warning")] == (
+        "suppressed"
+    )
+    assert states(alertmanager, "other")[("OpenRouterCreditsRunwayLow", "warning")] == "active"
+
+
+def test_a_critical_key_alert_does_not_mute_another_keys_warning(
+    alertmanager: AlertmanagerServer,
+) -> None:
+    alertmanager.post_alerts(
+        [
+            openrouter_alert("OpenRouterKeyLimitLow", "critical", account="keys", key_hash="a1"),
+            openrouter_alert("OpenRouterKeyLimitLow", "warning", account="keys", key_hash="a1"),
+            openrouter_alert("OpenRouterKeyLimitLow", "warning", account="keys", key_hash="b2"),
+        ]
+    )
+    wait_until(
+        lambda: len(alertmanager.alerts(account="keys")) == 3, 30, "three key alerts are stored"
+    )
+    found = {
+        (a["labels"]["key_hash"], a["labels"]["severity"]): a["status"]["state"]
+        for a in alertmanager.alerts(account="keys")
+    }
+    assert found == {
+        ("a1", "critical"): "active",
+        ("a1", "warning"): "suppressed",
+        ("b2", "warning"): "active",
+    }
+
+
+def test_a_critical_reaches_the_pager_receiver(
+    alertmanager: AlertmanagerServer, webhook: WebhookReceiver
+) -> None:
+    alertmanager.post_alerts(
+        [openrouter_alert("OpenRouterCreditsDepletingFast", "critical", account="paged")]
+    )
+    note = webhook.wait_for_alert("OpenRouterCreditsDepletingFast", timeout=60, account="paged")
+    assert (note["receiver"], note["groupLabels"]) == ("pager", {"account": "paged"})
+
+
+def test_a_warning_reaches_the_chat_receiver(
+    alertmanager: AlertmanagerServer, webhook: WebhookReceiver
+) -> None:
+    alertmanager.post_alerts(
+        [openrouter_alert("OpenRouterSpendSpike", "warning", account="chatty")]
+    )
+    note = webhook.wait_for_alert("OpenRouterSpendSpike", timeout=60, account="chatty")
+    assert (note["receiver"], note["groupLabels"]) == ("chat", {"account": "chatty"})

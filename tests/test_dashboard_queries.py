@@ -1,0 +1,103 @@
+"""Every dashboard query returns data from a real Prometheus scraping the demo exporter."""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.support.dashboards import (
+    DEMO_VALUES,
+    PROMETHEUS_SERIES,
+    PanelQuery,
+    VariableQuery,
+    annotation_queries,
+    dashboard_metric_names,
+    load_dashboards,
+    panel_queries,
+    substitute,
+    variable_queries,
+)
+from tests.support.exporter import ExporterProcess, Metrics, start_exporter, wait_until
+from tests.support.prometheus import PrometheusServer, ScrapeTarget, start_prometheus
+
+pytestmark = pytest.mark.slow
+# Enough scrapes at 1s for rate() over the 1m $__rate_interval and "last hour" increases.
+WARM_UP_SECONDS = 12.0
+QUERIES = panel_queries()
+
+
+@dataclass
+class DemoStack:
+    exporter: ExporterProcess
+    prometheus: PrometheusServer
+
+
+@pytest.fixture(scope="module")
+def demo_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
+    workdir = tmp_path_factory.mktemp("dashboards")
+    exporter = start_exporter(
+        ["demo", "--demo.speed", "60"],
+        {"OPENROUTER_EXPORTER_POLL_INTERVAL": "1s"},
+        workdir / "exporter.log",
+    )
+    address = exporter.url.removeprefix("http://")
+    try:
+        with start_prometheus(
+            workdir / "prometheus", [ScrapeTarget("openrouter-exporter", (address,))]
+        ) as prometheus:
+            prometheus.wait_for_targets_up(timeout=30)
+            time.sleep(WARM_UP_SECONDS)
+            yield DemoStack(exporter, prometheus)
+    finally:
+        exporter.kill()
+
+
+def _has_data(prometheus: PrometheusServer, query: PanelQuery, expr: str) -> bool:
+    if query.instant:
+        return bool(prometheus.query(expr))
+    now = time.time()
+    return bool(prometheus.query_range(expr, now - 300, now, "5s"))
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=str)
+def test_panel_query_returns_data_on_the_demo(demo_stack: DemoStack, query: PanelQuery) -> None:
+    expr = query.rendered(DEMO_VALUES)
+
+    wait_until(
+        lambda: _has_data(demo_stack.prometheus, query, expr),
+        timeout=20,
+        message=f"{query} returns data: {expr}",
+    )
+
+
+@pytest.mark.parametrize("variable", variable_queries(), ids=lambda v: f"{v.file}:{v.name}")
+def test_template_variable_lists_values_on_the_demo(
+    demo_stack: DemoStack, variable: VariableQuery
+) -> None:
+    selector = variable.rendered(DEMO_VALUES) or "openrouter_exporter_build_info"
+    values = demo_stack.prometheus.query(f"group by ({variable.label}) ({selector})")
+
+    assert [
+        sample.labels.get(variable.label) for sample in values if variable.label in sample.labels
+    ]
+
+
+def test_annotation_queries_are_valid_promql(demo_stack: DemoStack) -> None:
+    boards = load_dashboards()
+    for file, expr in annotation_queries(boards):
+        demo_stack.prometheus.query(substitute(expr, boards[file], DEMO_VALUES))
+
+
+def test_every_metric_a_dashboard_reads_is_one_the_exporter_serves(
+    demo_stack: DemoStack,
+) -> None:
+    text = demo_stack.exporter.metrics_text()
+    families = {
+        line.split()[2] for line in text.splitlines() if line.startswith(("# HELP ", "# TYPE "))
+    }
+    served = families | Metrics.parse(text).names()
+
+    missing = dashboard_metric_names() - PROMETHEUS_SERIES - served
+
+    assert not missing, f"dashboards read metrics the exporter does not serve: {sorted(missing)}"
