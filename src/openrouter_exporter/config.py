@@ -305,7 +305,7 @@ def load_config(
 
     poll_interval = _duration(raw, "poll_interval")
     activity_interval = _duration(raw, "activity_interval")
-    request_timeout = _duration(raw, "request_timeout")
+    request_timeout = _duration(raw, "request_timeout", minimum=0.1)
     if request_timeout > poll_interval / 2:
         if raw.is_set("request_timeout"):
             raise ConfigError(
@@ -465,15 +465,15 @@ def _check_secret(value: str, setting: str) -> SecretStr:
     return SecretStr(stripped)
 
 
-def _duration(raw: _Raw, key: str) -> float:
+def _duration(raw: _Raw, key: str, minimum: float = 1.0) -> float:
     setting = SETTINGS_BY_KEY[key]
     text = raw.get(key) or setting.default
     try:
         seconds = parse_duration(text)
     except ValueError as error:
         raise ConfigError(setting.label, str(error)) from None
-    if seconds < 1:
-        raise ConfigError(setting.label, f"{text!r} is shorter than the minimum of 1s")
+    if seconds < minimum:
+        raise ConfigError(setting.label, f"{text!r} is shorter than the minimum of {minimum:g}s")
     return seconds
 
 

@@ -26,7 +26,7 @@ from openrouter_exporter.client import ErrorKind, FetchError, OpenRouterClient
 from openrouter_exporter.config import AccountConfig, ExporterConfig
 from openrouter_exporter.durations import format_duration
 from openrouter_exporter.forecast import burn_rates, forecast
-from openrouter_exporter.models import ApiKey, CurrentKey
+from openrouter_exporter.models import ApiKey, CurrentKey, KeyUsage
 from openrouter_exporter.snapshot import (
     AccountSnapshot,
     CreditsReading,
@@ -318,7 +318,10 @@ class AccountPoller:
         assert self.account.api_key is not None
         current = await self._inference.current_key(self._count(run))
         reading = _current_key_reading(current, key_fingerprint(self.account.api_key))
-        self._store.update(self.account.name, lambda s: replace(s, keys=(reading,)))
+        self._store.update(
+            self.account.name,
+            lambda s: replace(s, keys=(_carry_over(reading, current, s.keys),)),
+        )
 
     async def _poll_keys(self, run: _EndpointRun) -> None:
         assert self._management is not None
@@ -326,8 +329,13 @@ class AccountPoller:
         for workspace in self.account.workspaces:
             keys.extend(await self._management.keys(self._count(run), workspace))
         unique = {key.hash: key for key in keys}
-        readings = tuple(_key_reading(key) for key in unique.values())
-        self._store.update(self.account.name, lambda s: replace(s, keys=readings))
+        self._store.update(
+            self.account.name,
+            lambda s: replace(
+                s,
+                keys=tuple(_carry_over(_key_reading(key), key, s.keys) for key in unique.values()),
+            ),
+        )
 
     async def _poll_activity(self, run: _EndpointRun) -> None:
         assert self._management is not None
@@ -463,6 +471,31 @@ def _advice(error: FetchError, key_kind: str, endpoint: str, timeout: float) -> 
 
 def _timestamp(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
+
+
+# Key fields whose absence from an answer is drift, not news: the last reading stands.
+_CARRIED_FIELDS = (
+    "label",
+    "limit_reset",
+    "usage",
+    "byok_usage",
+    "limit",
+    "limit_remaining",
+    "expires_at",
+)
+
+
+def _carry_over(
+    reading: KeyReading, answer: KeyUsage, previous: tuple[KeyReading, ...] | None
+) -> KeyReading:
+    """Keep the previous value of each field the answer left out altogether (a field sent
+    as ``null`` is news: unlimited, never expires)."""
+    before = next((item for item in previous or () if item.key_hash == reading.key_hash), None)
+    if before is None:
+        return reading
+    missing = {name: getattr(before, name) for name in _CARRIED_FIELDS}
+    kept = {name: value for name, value in missing.items() if name not in answer.model_fields_set}
+    return replace(reading, **kept) if kept else reading
 
 
 def _key_reading(key: ApiKey) -> KeyReading:

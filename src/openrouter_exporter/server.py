@@ -9,12 +9,14 @@ because they reveal nothing and orchestrators cannot send any.
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import html
 import socket
 import ssl
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,6 +30,14 @@ from openrouter_exporter.snapshot import SnapshotStore
 from openrouter_exporter.webconfig import WebConfig
 
 CONNECTION_TIMEOUT = 10.0
+# Bounds threads and memory under hostile clients; far above what any set of scrapers needs.
+MAX_CONNECTIONS = 128
+# A request's line and headers must arrive within this, however slowly the bytes trickle.
+REQUEST_HEAD_DEADLINE = 10.0
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
+    b"Connection: close\r\n\r\n"
+)
 log = structlog.get_logger("openrouter_exporter.server")
 # Checked when the user is unknown, so that a wrong user name costs as long as a wrong password.
 _DUMMY_HASH = bcrypt.hashpw(b"openrouter-exporter", bcrypt.gensalt(rounds=10))
@@ -90,6 +100,10 @@ class MetricsServer(ThreadingHTTPServer):
         self.web_config = web_config
         self.basic_auth = BasicAuth(web_config.basic_auth_users)
         self.accounts = accounts
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._reading: dict[socket.socket, float] = {}
+        self._reading_lock = threading.Lock()
+        self._stopping = threading.Event()
         super().__init__((host or "::", port), _Handler)
 
     def server_bind(self) -> None:
@@ -105,12 +119,55 @@ class MetricsServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection failed", client=str(client_address[0]))
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            if self.web_config.ssl_context is None:
+                with contextlib.suppress(OSError):
+                    request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.reading_done(request)
+            self._slots.release()
+
+    def reading_started(self, connection: socket.socket) -> None:
+        with self._reading_lock:
+            self._reading[connection] = time.monotonic()
+
+    def reading_done(self, connection: socket.socket) -> None:
+        with self._reading_lock:
+            self._reading.pop(connection, None)
+
+    def _reap_slow_readers(self, stop: threading.Event) -> None:
+        """Close connections whose request head takes too long (slowloris)."""
+        while not stop.wait(1.0):
+            now = time.monotonic()
+            with self._reading_lock:
+                late = [
+                    c for c, since in self._reading.items() if now - since > REQUEST_HEAD_DEADLINE
+                ]
+            for connection in late:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
     def start(self) -> threading.Thread:
         thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True
         )
         thread.start()
+        threading.Thread(
+            target=self._reap_slow_readers, args=(self._stopping,), name="http-reaper", daemon=True
+        ).start()
         return thread
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        super().shutdown()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -135,6 +192,24 @@ class _Handler(BaseHTTPRequestHandler):
             super().handle()
         except (TimeoutError, ConnectionError, ssl.SSLError):
             self.close_connection = True
+
+    def handle_one_request(self) -> None:
+        # The clock for a request's head starts with its first byte, not while idle between
+        # keep-alive requests (the per-read timeout covers idleness).
+        try:
+            self.rfile.peek(1)  # type: ignore[attr-defined]
+        except (TimeoutError, ConnectionError, ssl.SSLError, ValueError):
+            self.close_connection = True
+            return
+        self.server.reading_started(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.reading_done(self.connection)
+
+    def end_headers(self) -> None:
+        self.server.reading_done(self.connection)
+        super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http", client=self.client_address[0], message=format % args)
