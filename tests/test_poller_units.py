@@ -20,6 +20,7 @@ from openrouter_exporter.poller import (
     AccountPoller,
     initial_snapshot,
     key_fingerprint,
+    keys_interval,
     monotonic_totals,
     planned_endpoints,
     retry_delay,
@@ -326,3 +327,24 @@ def test_answer_the_models_cannot_handle_does_not_stop_the_poll() -> None:
     body["data"][0]["expires_at"] = 1e20
     snapshot = poll_every_endpoint_once(StateStore.in_memory(), body)
     assert snapshot.health["keys"].polled
+
+
+@pytest.mark.parametrize(
+    ("poll_interval", "pages", "expected"),
+    [
+        (60.0, 1, 60.0),
+        (1.0, 1, 1.0),
+        (60.0, 2, 60.0),
+        (60.0, 11, 330.0),
+        (600.0, 11, 600.0),
+    ],
+)
+def test_keys_interval_spaces_out_accounts_with_many_pages_of_keys(
+    poll_interval: float, pages: int, expected: float
+) -> None:
+    assert keys_interval(poll_interval, pages) == expected
+
+
+def test_keys_polling_never_costs_more_than_about_120_requests_an_hour() -> None:
+    for pages in range(2, 200):
+        assert pages * 3600 / keys_interval(60.0, pages) <= 120.0

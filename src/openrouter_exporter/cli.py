@@ -18,6 +18,7 @@ from openrouter_exporter import __version__
 from openrouter_exporter.app import Exporter, ListenError, serve
 from openrouter_exporter.config import SETTINGS, ConfigError, ExporterConfig, load_config
 from openrouter_exporter.logsetup import configure_logging
+from openrouter_exporter.memory import limit_arenas
 from openrouter_exporter.webconfig import WebConfig, load_web_config
 
 EXIT_CONFIG = 2
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from openrouter_exporter.simulator.cli import main as simulator_main
 
         return simulator_main(arguments[1:])
+    limit_arenas()
     options = vars(build_parser().parse_args(arguments))
     command = options.pop("command", None) or "serve"
     check_config = bool(options.pop("check_config", False))

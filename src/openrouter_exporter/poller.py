@@ -26,6 +26,7 @@ from openrouter_exporter.client import ErrorKind, FetchError, OpenRouterClient
 from openrouter_exporter.config import AccountConfig, ExporterConfig
 from openrouter_exporter.durations import format_duration
 from openrouter_exporter.forecast import burn_rates, forecast
+from openrouter_exporter.memory import release_free_memory
 from openrouter_exporter.models import ApiKey, CurrentKey, KeyUsage
 from openrouter_exporter.snapshot import (
     AccountSnapshot,
@@ -42,6 +43,9 @@ MAX_BACKOFF_INTERVALS = 16
 SAMPLE_HISTORY_SECONDS = 31 * 86400.0
 PRUNE_EVERY_SECONDS = 3600.0
 KEY_HASH_LENGTH = 12
+# /keys costs a request per 100 keys: an account with many keys is listed less often, so
+# that it never costs OpenRouter more than about 120 /keys requests an hour.
+KEYS_SECONDS_PER_PAGE = 30.0
 log = structlog.get_logger("openrouter_exporter.poller")
 
 
@@ -57,6 +61,14 @@ def retry_delay(
     base = min(interval * 2 ** min(failures - 1, 30), ceiling)
     delay = base * (1 + 0.2 * rng.random())
     return float(max(delay, retry_after or 0.0))
+
+
+def keys_interval(poll_interval: float, pages: int) -> float:
+    """Seconds between /keys polls after one that took ``pages`` requests: the poll interval,
+    or 30 s a page when an account has more than one page of keys and that is longer."""
+    if pages <= 1:
+        return poll_interval
+    return max(poll_interval, KEYS_SECONDS_PER_PAGE * pages)
 
 
 def key_fingerprint(secret: SecretStr) -> str:
@@ -245,6 +257,7 @@ class AccountPoller:
         finally:
             run.first_done.set()
         self._publish_health(run, time.monotonic() - started, ok=run.failures == 0)
+        release_free_memory()
 
     def _count(self, run: _EndpointRun) -> Callable[[], None]:
         def count() -> None:
@@ -325,9 +338,12 @@ class AccountPoller:
 
     async def _poll_keys(self, run: _EndpointRun) -> None:
         assert self._management is not None
+        requests_before = run.requests
         keys = await self._management.keys(self._count(run))
         for workspace in self.account.workspaces:
             keys.extend(await self._management.keys(self._count(run), workspace))
+        pages = run.requests - requests_before
+        run.interval = keys_interval(self._config.poll_interval, pages)
         unique = {key.hash: key for key in keys}
         self._store.update(
             self.account.name,

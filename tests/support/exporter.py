@@ -119,6 +119,12 @@ class ExporterProcess:
             self.process.kill()
             self.process.wait(timeout=10)
 
+    def __enter__(self) -> "ExporterProcess":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()
+
 
 def exporter_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "openrouter_exporter", *args]
