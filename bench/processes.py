@@ -207,7 +207,7 @@ class ExporterProcess:
         return body
 
 
-def _wait_serving(
+def wait_serving(
     processes: Processes, child: subprocess.Popen[bytes], name: str, port: int, launched: float
 ) -> tuple[float, float]:
     def ready() -> bool:
@@ -250,7 +250,7 @@ def start_exporter(
     env.update(extra_env or {})
     launched = time.monotonic()
     child = processes.spawn(name, [sys.executable, "-m", "openrouter_exporter"], child_env(env))
-    ready, first = _wait_serving(processes, child, name, port, launched)
+    ready, first = wait_serving(processes, child, name, port, launched)
     return ExporterProcess(child, name, port, ready, first)
 
 
@@ -261,7 +261,7 @@ def start_demo(processes: Processes) -> ExporterProcess:
     command += ["--web.listen-address", f"{LOOPBACK}:{port}"]
     launched = time.monotonic()
     child = processes.spawn("demo", command, child_env())
-    ready, first = _wait_serving(processes, child, "demo", port, launched)
+    ready, first = wait_serving(processes, child, "demo", port, launched)
     return ExporterProcess(child, "demo", port, ready, first)
 
 

@@ -10,6 +10,7 @@ because they reveal nothing and orchestrators cannot send any.
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import hmac
 import html
@@ -41,8 +42,13 @@ _BUSY = (
     b"Connection: close\r\n\r\n"
 )
 log = structlog.get_logger("openrouter_exporter.server")
-# Checked when the user is unknown, so that a wrong user name costs as long as a wrong password.
-_DUMMY_HASH = bcrypt.hashpw(b"openrouter-exporter", bcrypt.gensalt(rounds=10))
+
+
+@functools.cache
+def _dummy_hash() -> bytes:
+    """Checked when the user is unknown, so that a wrong user name costs about as long as a
+    wrong password; made on first use, as making it costs a bcrypt round."""
+    return bcrypt.hashpw(b"openrouter-exporter", bcrypt.gensalt(rounds=10))
 
 
 class BasicAuth:
@@ -74,7 +80,7 @@ class BasicAuth:
             return True
         hashed = self._users.get(user)
         try:
-            matches = bcrypt.checkpw(password.encode(), hashed or _DUMMY_HASH)
+            matches = bcrypt.checkpw(password.encode(), hashed or _dummy_hash())
         except ValueError:
             matches = False
         valid = matches and hashed is not None
