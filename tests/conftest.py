@@ -20,6 +20,15 @@ def simulator() -> Iterator[Simulator]:
     sim.stop()
 
 
+@pytest.fixture(scope="module")
+def module_simulator() -> Iterator[Simulator]:
+    """One demo simulator (speed 0) for a module whose tests do not change its state."""
+    sim = Simulator(Scenario.demo(), speed=0.0)
+    sim.start("127.0.0.1", 0)
+    yield sim
+    sim.stop()
+
+
 def simulator_env(sim: Simulator, state_dir: Path, *, key: str = "management") -> dict[str, str]:
     """Environment for an exporter against ``sim``; ``key`` is management, inference or none."""
     env = {

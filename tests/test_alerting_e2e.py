@@ -10,13 +10,12 @@ is served in full and the measured delays are honest.
 import re
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.simulator import Scenario, Simulator
+from openrouter_exporter.simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.activity import activity_rows, burn_per_day
 from tests.support.exporter import start_exporter
@@ -59,14 +58,6 @@ def _watch_drain(sim: Simulator, crossings: Crossings, stop: threading.Event) ->
             sim.set_speed(0)
             return
         time.sleep(0.05)
-
-
-@pytest.fixture
-def simulator() -> Iterator[Simulator]:
-    sim = Simulator(Scenario.demo(), speed=0.0)
-    sim.start("127.0.0.1", 0)
-    yield sim
-    sim.stop()
 
 
 def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolve_on_top_up(

@@ -14,13 +14,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
+from tests.support.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE_DIR = REPO / "deploy" / "compose"
@@ -35,17 +36,6 @@ STATEFUL_PATHS = {
 }
 
 Json = dict[str, Any]
-
-
-def require_tool(name: str, how: str) -> str:
-    """The tool's path; a missing tool fails the test (CI installs it), never skips."""
-    beside_python = Path(sys.executable).parent / name
-    if beside_python.is_file() and os.access(beside_python, os.X_OK):
-        return str(beside_python)
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is required: {how}", pytrace=False)
-    return found
 
 
 def compose(files: list[Path], *arguments: str) -> subprocess.CompletedProcess[str]:

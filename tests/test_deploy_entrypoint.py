@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.tools import parse_dockerfile, require_tool
+
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
 COMPOSE = REPO / "deploy" / "compose" / "compose.yaml"
@@ -38,44 +40,6 @@ STOP_GRACE_SECONDS = 10.0
 READY_WAIT_SECONDS = 120.0
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-
-
-def require_tool(name: str, how: str) -> str:
-    """The tool's path; a missing tool fails the test (CI installs it), never skips."""
-    beside_python = Path(sys.executable).parent / name
-    if beside_python.is_file() and os.access(beside_python, os.X_OK):
-        return str(beside_python)
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is required: {how}", pytrace=False)
-    return found
-
-
-@dataclass(frozen=True)
-class Instruction:
-    keyword: str
-    arguments: str
-    stage: int
-
-
-def parse_dockerfile(text: str) -> list[Instruction]:
-    """Instructions with line continuations joined and comments dropped."""
-    instructions: list[Instruction] = []
-    stage = -1
-    pending = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("#") or (not line and not pending):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        keyword, _, arguments = (pending + line).partition(" ")
-        pending = ""
-        if keyword.upper() == "FROM":
-            stage += 1
-        instructions.append(Instruction(keyword.upper(), arguments.strip(), stage))
-    return instructions
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ The PrometheusRule and the dashboard ConfigMaps must carry exactly the shipped r
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -22,6 +21,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[1]
 KUBERNETES = REPO / "deploy" / "kubernetes"
@@ -53,17 +54,6 @@ DURATION = re.compile(
 )
 
 Resource = dict[str, Any]
-
-
-def require_tool(name: str, how: str) -> str:
-    """The tool's path; a missing tool fails the test (CI installs it), never skips."""
-    beside_python = Path(sys.executable).parent / name
-    if beside_python.is_file() and os.access(beside_python, os.X_OK):
-        return str(beside_python)
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is required: {how}", pytrace=False)
-    return found
 
 
 def kustomize_command() -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import stat
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from openrouter_exporter.config import SETTINGS
+from tests.support.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT = REPO / "deploy" / "systemd" / "openrouter-exporter.service"
@@ -45,17 +45,6 @@ REQUIRED = [
     ("Service", "Restart", "on-failure"),
     ("Install", "WantedBy", "multi-user.target"),
 ]
-
-
-def require_tool(name: str, how: str) -> str:
-    """The tool's path; a missing tool fails the test (CI installs it), never skips."""
-    beside_python = Path(sys.executable).parent / name
-    if beside_python.is_file() and os.access(beside_python, os.X_OK):
-        return str(beside_python)
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is required: {how}", pytrace=False)
-    return found
 
 
 def directives(text: str) -> Iterator[tuple[str, str, str]]:

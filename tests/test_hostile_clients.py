@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from openrouter_exporter.server import CONNECTION_TIMEOUT, MAX_CONNECTIONS, REQUEST_HEAD_DEADLINE
-from openrouter_exporter.simulator import Scenario, Simulator
+from openrouter_exporter.simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.exporter import ExporterProcess, start_exporter
 from tests.support.tls import Pki, make_pki, start_https_exporter, write_web_config
@@ -28,17 +28,13 @@ MAX_LINE = 65536
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    simulator = Simulator(Scenario.demo(), speed=0.0)
-    simulator.start("127.0.0.1", 0)
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture(scope="module")
-def exporter(sim: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExporterProcess]:
+def exporter(
+    module_simulator: Simulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ExporterProcess]:
     scratch = tmp_path_factory.mktemp("hostile")
-    process = start_exporter([], simulator_env(sim, scratch / "state"), scratch / "exporter.log")
+    process = start_exporter(
+        [], simulator_env(module_simulator, scratch / "state"), scratch / "exporter.log"
+    )
     yield process
     process.kill()
 
@@ -120,14 +116,19 @@ def test_client_that_never_reads_its_answer_does_not_block_a_scrape(
         scrape(exporter)
 
 
-def test_stalled_tls_handshake_does_not_block_a_scrape(sim: Simulator, tmp_path: Path) -> None:
+def test_stalled_tls_handshake_does_not_block_a_scrape(
+    module_simulator: Simulator, tmp_path: Path
+) -> None:
     pki: Pki = make_pki(tmp_path / "pki")
     config = write_web_config(
         tmp_path / "web.yml",
         {"tls_server_config": {"cert_file": str(pki.server_cert), "key_file": str(pki.server_key)}},
     )
     context = pki.client_context(with_cert=False)
-    env = {**simulator_env(sim, tmp_path / "state"), "OPENROUTER_EXPORTER_WEB_CONFIG": str(config)}
+    env = {
+        **simulator_env(module_simulator, tmp_path / "state"),
+        "OPENROUTER_EXPORTER_WEB_CONFIG": str(config),
+    }
     secure = start_https_exporter([], env, tmp_path / "exporter.log", context)
     try:
         with socket.create_connection(address(secure), timeout=5) as stalled:

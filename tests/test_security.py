@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from openrouter_exporter import server
-from openrouter_exporter.simulator import Scenario, Simulator
+from openrouter_exporter.simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.exporter import (
     _INHERITED,
@@ -48,14 +48,6 @@ ANY_FULL_KEY = re.compile(r"sk-or-v1-[0-9a-f]{64}")
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    simulator = Simulator(Scenario.demo(), speed=0.0)
-    simulator.start("127.0.0.1", 0)
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return make_pki(tmp_path_factory.mktemp("pki"))
 
@@ -70,7 +62,7 @@ LaunchSecure = Callable[[dict[str, Any], ssl.SSLContext], ExporterProcess]
 
 @pytest.fixture(scope="module")
 def launch_secure(
-    sim: Simulator, pki: Pki, tmp_path_factory: pytest.TempPathFactory
+    module_simulator: Simulator, pki: Pki, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LaunchSecure]:
     """Start an exporter over HTTPS with a web config (cert paths relative to the file)."""
     started: list[ExporterProcess] = []
@@ -78,7 +70,7 @@ def launch_secure(
     def launch(document: dict[str, Any], probe: ssl.SSLContext) -> ExporterProcess:
         scratch = tmp_path_factory.mktemp("exporter")
         config = write_web_config(pki.server_cert.parent / f"web-{len(started)}.yml", document)
-        env = {**simulator_env(sim, scratch / "state"), WEB_CONFIG_ENV: str(config)}
+        env = {**simulator_env(module_simulator, scratch / "state"), WEB_CONFIG_ENV: str(config)}
         exporter = start_https_exporter([], env, scratch / "exporter.log", probe)
         started.append(exporter)
         return exporter
@@ -119,13 +111,13 @@ def tls13_exporter(launch_secure: LaunchSecure, pki: Pki) -> ExporterProcess:
 
 @pytest.fixture(scope="module")
 def auth_exporter(
-    sim: Simulator, password_hash: str, tmp_path_factory: pytest.TempPathFactory
+    module_simulator: Simulator, password_hash: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ExporterProcess]:
     scratch = tmp_path_factory.mktemp("auth")
     config = write_web_config(
         scratch / "web.yml", {"basic_auth_users": {USER: password_hash, "other": password_hash}}
     )
-    env = {**simulator_env(sim, scratch / "state"), WEB_CONFIG_ENV: str(config)}
+    env = {**simulator_env(module_simulator, scratch / "state"), WEB_CONFIG_ENV: str(config)}
     exporter = start_exporter([], env, scratch / "exporter.log")
     yield exporter
     exporter.kill()
@@ -393,12 +385,12 @@ UNSUPPORTED: dict[str, tuple[Callable[[Pki], dict[str, Any]], str]] = {
 
 @pytest.mark.parametrize("case", list(UNSUPPORTED))
 def test_unsupported_web_config_stops_the_start_naming_the_setting(
-    sim: Simulator, pki: Pki, tmp_path: Path, case: str
+    module_simulator: Simulator, pki: Pki, tmp_path: Path, case: str
 ) -> None:
     build, named = UNSUPPORTED[case]
     config = write_web_config(tmp_path / "web.yml", build(pki))
     env = {
-        **simulator_env(sim, tmp_path / "state"),
+        **simulator_env(module_simulator, tmp_path / "state"),
         WEB_CONFIG_ENV: str(config),
         "OPENROUTER_EXPORTER_LISTEN_ADDRESS": f"127.0.0.1:{free_port()}",
     }
@@ -440,18 +432,20 @@ def _key_files(tmp_path: Path, management: str, api: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("via", ["env", "file"])
-def test_serve_never_prints_or_serves_a_key(sim: Simulator, tmp_path: Path, via: str) -> None:
-    secrets = [sim.management_key, FAKE_API_KEY]
-    env = simulator_env(sim, tmp_path / "state")
+def test_serve_never_prints_or_serves_a_key(
+    module_simulator: Simulator, tmp_path: Path, via: str
+) -> None:
+    secrets = [module_simulator.management_key, FAKE_API_KEY]
+    env = simulator_env(module_simulator, tmp_path / "state")
     env["OPENROUTER_EXPORTER_LOG_LEVEL"] = "debug"
     if via == "env":
         env["OPENROUTER_API_KEY"] = FAKE_API_KEY
     else:
         del env["OPENROUTER_MANAGEMENT_KEY"]
-        env.update(_key_files(tmp_path, sim.management_key, FAKE_API_KEY))
+        env.update(_key_files(tmp_path, module_simulator.management_key, FAKE_API_KEY))
     exporter = start_exporter([], env, tmp_path / "exporter.log")
     try:
-        sim.set_fault("credits", "http_401")  # error paths log the most about a key
+        module_simulator.set_fault("credits", "http_401")  # error paths log the most about a key
         exporter.wait_for_metrics(
             lambda m: (
                 (m.get("openrouter_api_errors_total", endpoint="credits", reason="http_401") or 0)
@@ -462,14 +456,16 @@ def test_serve_never_prints_or_serves_a_key(sim: Simulator, tmp_path: Path, via:
         )
         pages = served_pages(exporter)
     finally:
-        sim.clear_faults()
+        module_simulator.clear_faults()
         exporter.stop(signal.SIGTERM)
 
     assert_no_secret({**pages, "log": exporter.logs()}, secrets)
 
 
-def test_serve_with_a_rejected_key_never_prints_it(sim: Simulator, tmp_path: Path) -> None:
-    env = simulator_env(sim, tmp_path / "state", key="inference")
+def test_serve_with_a_rejected_key_never_prints_it(
+    module_simulator: Simulator, tmp_path: Path
+) -> None:
+    env = simulator_env(module_simulator, tmp_path / "state", key="inference")
     env["OPENROUTER_API_KEY"] = FAKE_API_KEY
     env["OPENROUTER_EXPORTER_LOG_LEVEL"] = "debug"
     exporter = start_exporter([], env, tmp_path / "exporter.log")
@@ -511,17 +507,19 @@ def test_demo_never_prints_or_serves_its_keys(tmp_path: Path) -> None:
     assert_no_secret({**pages, "output": demo.logs()}, secrets)
 
 
-def _one_shot_cases(sim: Simulator, tmp_path: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+def _one_shot_cases(
+    module_simulator: Simulator, tmp_path: Path
+) -> dict[str, tuple[list[str], dict[str, str]]]:
     state = {"OPENROUTER_EXPORTER_STATE_DIR": str(tmp_path / "state")}
     env_keys = {
-        **simulator_env(sim, tmp_path / "state"),
+        **simulator_env(module_simulator, tmp_path / "state"),
         "OPENROUTER_API_KEY": FAKE_API_KEY,
         "OPENROUTER_EXPORTER_LOG_LEVEL": "debug",
     }
     file_keys = {
-        "OPENROUTER_BASE_URL": sim.base_url,
+        "OPENROUTER_BASE_URL": module_simulator.base_url,
         **state,
-        **_key_files(tmp_path, sim.management_key, FAKE_API_KEY),
+        **_key_files(tmp_path, module_simulator.management_key, FAKE_API_KEY),
     }
     return {
         "check-env": (["check"], env_keys),
@@ -561,13 +559,15 @@ ONE_SHOT = [
 
 
 @pytest.mark.parametrize("case", ONE_SHOT)
-def test_one_shot_commands_never_print_a_key(sim: Simulator, tmp_path: Path, case: str) -> None:
-    args, env = _one_shot_cases(sim, tmp_path)[case]
+def test_one_shot_commands_never_print_a_key(
+    module_simulator: Simulator, tmp_path: Path, case: str
+) -> None:
+    args, env = _one_shot_cases(module_simulator, tmp_path)[case]
 
     result = _run(args, env)
 
     assert result.stdout or result.stderr
     assert_no_secret(
         {"stdout": result.stdout, "stderr": result.stderr},
-        [sim.management_key, FAKE_API_KEY, FAKE_MANAGEMENT_KEY],
+        [module_simulator.management_key, FAKE_API_KEY, FAKE_MANAGEMENT_KEY],
     )

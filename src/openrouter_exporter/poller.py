@@ -189,10 +189,6 @@ class AccountPoller:
         }
         self._fetchers = {name: fetchers[name] for name in self._runs}
 
-    @property
-    def endpoints(self) -> list[str]:
-        return list(self._runs)
-
     async def aclose(self) -> None:
         for client in (self._management, self._inference):
             if client is not None:
