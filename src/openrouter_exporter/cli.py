@@ -9,7 +9,7 @@ import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import structlog
@@ -131,7 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _serve(config, web_config, warn=True)
 
 
-def _serve(config: ExporterConfig, web_config: WebConfig, *, warn: bool) -> int:
+def _serve(
+    config: ExporterConfig,
+    web_config: WebConfig,
+    *,
+    warn: bool,
+    announce: Callable[[Exporter], str] | None = None,
+) -> int:
     if warn:
         for warning in config.warnings():
             log.warning(warning)
@@ -140,6 +146,8 @@ def _serve(config: ExporterConfig, web_config: WebConfig, *, warn: bool) -> int:
     except ListenError as error:
         log.error(str(error), setting="OPENROUTER_EXPORTER_LISTEN_ADDRESS (--web.listen-address)")
         return 1
+    if announce is not None:
+        print(announce(exporter), file=sys.stderr, flush=True)
     asyncio.run(serve(exporter))
     return 0
 
@@ -192,21 +200,15 @@ def _demo(flags: dict[str, str | None], speed: float, scenario: str, check_confi
                 demo_flags["state_dir"] = str(Path(scratch) / "state")
             config = load_config(demo_flags, environment)
             configure_logging(config.log_format, config.log_level, config.secrets())
-            try:
-                exporter = Exporter(config, web_config)
-            except ListenError as error:
-                log.error(
-                    str(error), setting="OPENROUTER_EXPORTER_LISTEN_ADDRESS (--web.listen-address)"
-                )
-                return 1
-            print(
-                f"openrouter-exporter demo: metrics at {exporter.url}/metrics, simulated "
-                f"OpenRouter at {api_url} (state: {simulator.control_url}/state), speed x{speed:g}."
-                " Ctrl-C stops.",
-                file=sys.stderr,
-                flush=True,
+            return _serve(
+                config,
+                web_config,
+                warn=False,  # the simulator is not OpenRouter: short intervals are fine
+                announce=lambda exporter: (
+                    f"openrouter-exporter demo: metrics at {exporter.url}/metrics, simulated "
+                    f"OpenRouter at {api_url} (state: {simulator.control_url}/state), "
+                    f"speed x{speed:g}. Ctrl-C stops."
+                ),
             )
-            asyncio.run(serve(exporter))
     finally:
         simulator.stop()
-    return 0
