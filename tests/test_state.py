@@ -315,6 +315,25 @@ def test_fresh_state_replaces_a_corrupt_file_and_works(tmp_path: Path) -> None:
         state.close()
 
 
+def test_state_file_locked_by_another_process_is_moved_aside_and_replaced(
+    tmp_path: Path,
+) -> None:
+    StateStore.open(tmp_path).close()
+    holder = sqlite3.connect(tmp_path / STATE_FILE, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        state = StateStore.open(tmp_path)
+        try:
+            assert state.persistent
+            state.record_activity(ACCOUNT, [row(days_ago(1), usage=1.0)], TODAY)
+            assert spend(state) == 1.0
+        finally:
+            state.close()
+    finally:
+        holder.close()
+    assert list(tmp_path.glob(f"{STATE_FILE}.broken-*"))
+
+
 def test_state_file_with_a_future_schema_is_moved_aside(tmp_path: Path) -> None:
     state = StateStore.open(tmp_path)
     state.close()
