@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from openrouter_exporter.durations import parse_duration
@@ -539,18 +538,25 @@ def _account_name(name: str, where: str) -> str:
     return name
 
 
+def read_yaml(path: Path, setting: str) -> Any:
+    """A YAML file's document, or a ConfigError naming the setting."""
+    import yaml  # on first use: most set-ups read no file, and PyYAML costs 2.5 MB resident
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(setting, f"cannot read: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(setting, f"is not valid YAML{where}") from None
+
+
 def _accounts_from_file(
     path: Path, default_base_url: str, defaults: Thresholds
 ) -> tuple[AccountConfig, ...]:
     label = f"{SETTINGS_BY_KEY['config_file'].env} ({path})"
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(label, f"cannot read: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(label, f"is not valid YAML{where}") from None
+    document = read_yaml(path, label)
     if not isinstance(document, dict):
         raise ConfigError(label, "must be a mapping with an `accounts:` list")
     try:

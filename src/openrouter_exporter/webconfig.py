@@ -12,9 +12,7 @@ import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from openrouter_exporter.config import SETTINGS_BY_KEY, ConfigError
+from openrouter_exporter.config import SETTINGS_BY_KEY, ConfigError, read_yaml
 
 _TLS_KEYS = {
     "cert_file",
@@ -53,12 +51,7 @@ def load_web_config(path: Path | None) -> WebConfig:
     if path is None:
         return WebConfig()
     label = f"{SETTINGS_BY_KEY['web_config'].env} ({path})"
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(label, f"cannot read: {error.strerror or error}") from None
-    except yaml.YAMLError:
-        raise ConfigError(label, "is not valid YAML") from None
+    document = read_yaml(path, label)
     if document is None:
         return WebConfig()
     if not isinstance(document, dict):
