@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.simulator import Simulator
+from openrouter_exporter.simulator import Scenario, Simulator
 from tests.conftest import StartExporter
 from tests.support.activity import activity_rows, row_day, spend_by_model_provider, window_end
 from tests.support.exporter import Metrics, wait_until
@@ -395,3 +395,18 @@ def test_inference_key_zero_credits_are_never_taken_as_a_zero_balance(
     assert (
         metrics.get("openrouter_api_errors_total", endpoint="credits", reason="zero_credits") == 1.0
     )
+
+
+def test_an_account_with_many_pages_of_keys_is_listed_less_often(start: StartExporter) -> None:
+    with Simulator(Scenario.large(), speed=0.0) as large:
+        exporter = start(large)
+        pages = large.call_counts()["keys"]
+        credits = large.call_counts()["credits"]
+
+        wait_until(
+            lambda: large.call_counts()["credits"] >= credits + 3, 20, "three more credits polls"
+        )
+
+        assert pages == 11, "1,000 keys take 11 pages"
+        assert large.call_counts()["keys"] == pages
+        assert len(exporter.metrics().series("openrouter_key_info")) == 1000
