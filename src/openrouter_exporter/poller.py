@@ -457,6 +457,11 @@ def _advice(error: FetchError, key_kind: str, endpoint: str, timeout: float) -> 
             f"OpenRouter refused /{endpoint} to the {key_kind}: a key limit or workspace budget "
             "may be exhausted, or the key lacks access"
         )
+    if error.status == 402:
+        return (
+            f"OpenRouter answered /{endpoint} with 402 Payment Required: the account's balance "
+            "is probably at or below zero; buy credits"
+        )
     if error.kind is ErrorKind.RATE_LIMITED:
         return f"OpenRouter rate-limited /{endpoint}; backing off"
     if error.kind is ErrorKind.SERVER:
