@@ -5,6 +5,7 @@ import dataclasses
 import json
 import random
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from openrouter_exporter.config import load_config
+from openrouter_exporter.models import ActivityRow
 from openrouter_exporter.poller import (
     MAX_BACKOFF_SECONDS,
     AccountPoller,
@@ -348,3 +350,42 @@ def test_keys_interval_spaces_out_accounts_with_many_pages_of_keys(
 def test_keys_polling_never_costs_more_than_about_120_requests_an_hour() -> None:
     for pages in range(2, 200):
         assert pages * 3600 / keys_interval(60.0, pages) <= 120.0
+
+
+def test_empty_activity_while_the_window_had_spend_is_a_failure_not_zero_burn() -> None:
+    state = StateStore.in_memory()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    state.record_activity(
+        "default",
+        [ActivityRow.model_validate({"date": yesterday.isoformat(), "model": "m", "usage": 5})],
+        yesterday + timedelta(days=1),
+    )
+    config = load_config(
+        {"base_url": "https://openrouter.test/api/v1"},
+        {"OPENROUTER_MANAGEMENT_KEY": MANAGEMENT_KEY},
+    )
+    account = config.accounts[0]
+    store = SnapshotStore([initial_snapshot(account, config)])
+    bodies = {
+        "/api/v1/keys": fixture("keys.json"),
+        "/api/v1/credits": fixture("credits.json"),
+        "/api/v1/activity": {"data": []},
+    }
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, json=bodies[request.url.path])
+    )
+    poller = AccountPoller(account, config, store, state, transport=transport, rng=NO_JITTER)
+
+    async def run() -> None:
+        try:
+            await poller.poll_once()
+        finally:
+            await poller.aclose()
+
+    asyncio.run(run())
+    snapshot = store.current().accounts[0]
+
+    assert snapshot.health["activity"].up is False
+    assert snapshot.health["activity"].errors == {"invalid_response": 1}
+    assert snapshot.activity is None
+    assert all(item.window == "24h" for item in snapshot.forecasts)

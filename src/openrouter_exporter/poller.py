@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import structlog
@@ -43,6 +43,7 @@ MAX_BACKOFF_INTERVALS = 16
 SAMPLE_HISTORY_SECONDS = 31 * 86400.0
 PRUNE_EVERY_SECONDS = 3600.0
 KEY_HASH_LENGTH = 12
+ACTIVITY_WINDOW_DAYS = 30
 # /keys costs a request per 100 keys: an account with many keys is listed less often, so
 # that it never costs OpenRouter more than about 120 /keys requests an hour.
 KEYS_SECONDS_PER_PAGE = 30.0
@@ -353,6 +354,17 @@ class AccountPoller:
         assert self._management is not None
         rows = await self._management.activity(self._count(run))
         today = datetime.now(UTC).date()
+        window_start = today - timedelta(days=ACTIVITY_WINDOW_DAYS)
+        if not rows and await asyncio.to_thread(
+            self._state.has_spend_since, self.account.name, window_start
+        ):
+            # Completed days do not vanish from the window: an empty answer now is a glitch,
+            # and taking it would turn the 7d and 30d burn rates into a false zero.
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                "/activity answered no rows although days still in its 30-day window had spend",
+            )
         await asyncio.to_thread(self._state.record_activity, self.account.name, rows, today)
         totals = await asyncio.to_thread(self._state.model_totals, self.account.name)
         summary = summarize(rows, today)

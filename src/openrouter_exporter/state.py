@@ -191,6 +191,15 @@ class StateStore:
             rows = self._connection.execute(query, (account, account)).fetchall()
         return tuple(ModelTotals(*row) for row in rows)
 
+    def has_spend_since(self, account: str, day: date) -> bool:
+        """Whether the ledger holds any spend on ``day`` or later."""
+        with self._lock:
+            found = self._connection.execute(
+                "SELECT 1 FROM ledger WHERE account = ? AND day >= ? AND spend > 0 LIMIT 1",
+                (account, day.isoformat()),
+            ).fetchone()
+        return found is not None
+
     def add_sample(self, account: str, sample: Sample) -> None:
         with self._transaction() as connection:
             connection.execute(
