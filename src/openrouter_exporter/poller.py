@@ -330,7 +330,7 @@ class AccountPoller:
         reading = _current_key_reading(current, key_fingerprint(self.account.api_key))
         self._store.update(
             self.account.name,
-            lambda s: replace(s, keys=(_carry_over(reading, current, s.keys),)),
+            lambda s: replace(s, keys=_carry_over([(reading, current)], s.keys)),
         )
 
     async def _poll_keys(self, run: _EndpointRun) -> None:
@@ -346,7 +346,7 @@ class AccountPoller:
             self.account.name,
             lambda s: replace(
                 s,
-                keys=tuple(_carry_over(_key_reading(key), key, s.keys) for key in unique.values()),
+                keys=_carry_over([(_key_reading(key), key) for key in unique.values()], s.keys),
             ),
         )
 
@@ -515,16 +515,21 @@ _CARRIED_FIELDS = (
 
 
 def _carry_over(
-    reading: KeyReading, answer: KeyUsage, previous: tuple[KeyReading, ...] | None
-) -> KeyReading:
-    """Keep the previous value of each field the answer left out altogether (a field sent
-    as ``null`` is news: unlimited, never expires)."""
-    before = next((item for item in previous or () if item.key_hash == reading.key_hash), None)
-    if before is None:
-        return reading
-    missing = {name: getattr(before, name) for name in _CARRIED_FIELDS}
-    kept = {name: value for name, value in missing.items() if name not in answer.model_fields_set}
-    return replace(reading, **kept) if kept else reading
+    readings: list[tuple[KeyReading, KeyUsage]], previous: tuple[KeyReading, ...] | None
+) -> tuple[KeyReading, ...]:
+    """Keep the previous value of each field an answer left out altogether (a field sent as
+    ``null`` is news: unlimited, never expires)."""
+    before = {item.key_hash: item for item in previous or ()}
+    result = []
+    for reading, answer in readings:
+        last = before.get(reading.key_hash)
+        kept = {
+            name: getattr(last, name)
+            for name in _CARRIED_FIELDS
+            if last is not None and name not in answer.model_fields_set
+        }
+        result.append(replace(reading, **kept) if kept else reading)
+    return tuple(result)
 
 
 def _key_reading(key: ApiKey) -> KeyReading:
