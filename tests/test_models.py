@@ -100,7 +100,7 @@ def test_current_key_reads_limit_usage_and_expiry() -> None:
     assert key.usage == 25.5
     assert key.byok_usage == 0.0
     assert key.expires_at == datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)
-    assert key.is_management is False
+    assert key.is_management_key is False
 
 
 def test_current_key_ignores_the_deprecated_rate_limit_object() -> None:
@@ -120,14 +120,10 @@ def test_legacy_current_key_with_four_fields_parses() -> None:
     assert key.expires_at is None
 
 
-def test_deprecated_is_provisioning_key_marks_a_management_key() -> None:
+def test_deprecated_is_provisioning_key_is_read() -> None:
     key = CurrentKeyResponse.model_validate(fixture("key_provisioning.json")).data
     assert key.is_management_key is None
-    assert key.is_management is True
-
-
-def test_is_management_key_marks_a_management_key() -> None:
-    assert CurrentKey.model_validate({"is_management_key": True}).is_management is True
+    assert key.is_provisioning_key is True
 
 
 def test_current_key_with_empty_data_is_all_unknown() -> None:

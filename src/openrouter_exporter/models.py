@@ -116,10 +116,6 @@ class CurrentKey(KeyUsage):
     is_management_key: Flag = None
     is_provisioning_key: Flag = None
 
-    @property
-    def is_management(self) -> bool:
-        return bool(self.is_management_key or self.is_provisioning_key)
-
 
 class CurrentKeyResponse(_Tolerant):
     data: CurrentKey
