@@ -26,7 +26,7 @@ from bench.processes import (
     http_get,
     wait_serving,
 )
-from openrouter_exporter.simulator import Scenario, Simulator
+from openrouter_simulator import Scenario, Simulator
 
 WINDOWS = ("24h", "7d", "30d")
 
@@ -48,9 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     simulator = Simulator(Scenario.demo(), speed=options.speed)
     simulator.start(LOOPBACK, 0)
-    rate = simulator.state()["current_rate_per_day"]
+    rate = simulator.engine.state()["current_rate_per_day"]
     balance = rate * options.minutes / 1440 * 2
-    simulator.set_usage(total_usage=simulator.state()["total_credits"] - balance)
+    simulator.engine.set_usage(total_usage=simulator.engine.state()["total_credits"] - balance)
     print(
         "| minute | true time left, min | " + " | ".join(f"{w} error, min" for w in WINDOWS) + " |"
     )
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             for minute in range(1, int(options.minutes) + 1):
                 time.sleep(max(0.0, started + minute * 60 - time.monotonic()))
                 _, body = http_get(port, "/metrics")
-                truth = simulator.state()["exhaustion_timestamp"]
+                truth = simulator.engine.state()["exhaustion_timestamp"]
                 now = time.time()
                 forecast = exhaustion_by_window(body)
                 errors = {

@@ -172,10 +172,10 @@ class SimulatorProcess:
 
 
 def start_simulator(processes: Processes, scenario: str) -> SimulatorProcess:
-    """``python -m openrouter_exporter.simulator`` in its own process (its own GIL)."""
+    """``python -m openrouter_simulator`` in its own process (its own GIL)."""
     keys_file = processes.scratch / f"simulator-{scenario}.json"
     name = f"simulator-{scenario}"
-    command = [sys.executable, "-m", "openrouter_exporter.simulator", "--scenario", scenario]
+    command = [sys.executable, "-m", "openrouter_simulator", "--scenario", scenario]
     command += ["--listen", f"{LOOPBACK}:0", "--keys-file", str(keys_file)]
     child = processes.spawn(name, command, child_env())
 

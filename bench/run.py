@@ -6,7 +6,7 @@ run, ``--scenario small|large`` for one account, ``--json PATH`` to keep the fig
 Per scenario (the simulator's ``small``: 3 keys, 10 models; ``large``: 1,000 keys, 300
 models over 12 providers), each in its own processes on loopback:
 
-1. the simulator, ``python -m openrouter_exporter.simulator``, in a process of its own;
+1. the simulator, ``python -m openrouter_simulator``, in a process of its own;
 2. the render time of one ``/metrics``, in this process, on a snapshot from a real poll;
 3. the exporter at its default intervals (``python -m openrouter_exporter``): time from
    launch to ``/readyz`` and to a ``/metrics`` with the balance; series count; then

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.simulator import Scenario, Simulator
+from openrouter_simulator import Scenario, Simulator
 from tests.support.exporter import ExporterProcess, start_exporter
 
 StartExporter = Callable[..., ExporterProcess]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 from tests.support.exporter import wait_until
 from tests.support.prometheus import (

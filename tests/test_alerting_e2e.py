@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.activity import activity_rows, burn_per_day
 from tests.support.exporter import start_exporter
@@ -49,13 +49,13 @@ class Crossings:
 
 def _watch_drain(sim: Simulator, crossings: Crossings, stop: threading.Event) -> None:
     while not stop.is_set():
-        runway = sim.state()["balance"] / crossings.burn_7d
+        runway = sim.engine.state()["balance"] / crossings.burn_7d
         now = time.time()
         for level in (3.0, 1.0):
             if runway < level and level not in crossings.times:
                 crossings.times[level] = now
         if runway <= STOP_DAYS:
-            sim.set_speed(0)
+            sim.engine.set_speed(0)
             return
         time.sleep(0.05)
 
@@ -64,8 +64,8 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
     simulator: Simulator, tmp_path: Path
 ) -> None:
     burn_7d = burn_per_day(activity_rows(simulator), 7)
-    credits = simulator.state()["total_credits"]
-    simulator.set_usage(total_usage=credits - START_DAYS * burn_7d)
+    credits = simulator.engine.state()["total_credits"]
+    simulator.engine.set_usage(total_usage=credits - START_DAYS * burn_7d)
     exporter = start_exporter(
         [], simulator_env(simulator, tmp_path / "state"), tmp_path / "exporter.log"
     )
@@ -87,12 +87,12 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
         prometheus.wait_for_query('openrouter_days_remaining{window="7d"} > 3', timeout=30)
 
         # Drain at a constant simulated speed from 3.4 days of runway to 0.6.
-        rate_now = simulator.state()["current_rate_per_day"] or burn_7d
+        rate_now = simulator.engine.state()["current_rate_per_day"] or burn_7d
         spend = (START_DAYS - STOP_DAYS) * burn_7d
         crossings = Crossings(burn_7d)
         stop = threading.Event()
         watcher = threading.Thread(target=_watch_drain, args=(simulator, crossings, stop))
-        simulator.set_speed(spend / rate_now * 86400 / DRAIN_SECONDS)
+        simulator.engine.set_speed(spend / rate_now * 86400 / DRAIN_SECONDS)
         watcher.start()
         try:
             warning = webhook.wait_for_alert(
@@ -106,7 +106,7 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
         finally:
             stop.set()
             watcher.join(timeout=10)
-        assert simulator.state()["balance"] > 0, "the pages came before the credits ran out"
+        assert simulator.engine.state()["balance"] > 0, "the pages came before the credits ran out"
 
         warning_delay = warning_at - crossings.times[3.0]
         critical_delay = critical_at - crossings.times[1.0]
@@ -136,7 +136,7 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
             assert "/d/openrouter-overview" in alert["annotations"]["dashboard_url"]
 
         topped_up_at = time.time()
-        simulator.top_up(100 * burn_7d)
+        simulator.engine.top_up(100 * burn_7d)
         webhook.wait_for_alert(
             RUNWAY, timeout=120, status="resolved", severity="critical", account="default"
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.activity import activity_rows, burn_per_day
 from tests.support.exporter import exporter_command
@@ -24,7 +24,7 @@ def _set_runway(sim: Simulator, days: float) -> float:
     rows = activity_rows(sim)
     fastest = max(burn_per_day(rows, 7), burn_per_day(rows, 30))
     balance = days * fastest
-    sim.set_usage(total_usage=sim.state()["total_credits"] - balance)
+    sim.engine.set_usage(total_usage=sim.engine.state()["total_credits"] - balance)
     return balance
 
 
@@ -67,7 +67,7 @@ def test_runway_below_critical_exits_2(simulator: Simulator, tmp_path: Path) -> 
 def test_negative_balance_exits_2_and_says_requests_fail(
     simulator: Simulator, tmp_path: Path
 ) -> None:
-    simulator.set_usage(total_usage=simulator.state()["total_credits"] + 3)
+    simulator.engine.set_usage(total_usage=simulator.engine.state()["total_credits"] + 3)
 
     result = _run_check(simulator, tmp_path)
 
@@ -77,7 +77,7 @@ def test_negative_balance_exits_2_and_says_requests_fail(
 
 
 def test_unreadable_balance_exits_2(simulator: Simulator, tmp_path: Path) -> None:
-    simulator.set_fault("credits", "http_500")
+    simulator.engine.set_fault("credits", "http_500")
 
     result = _run_check(simulator, tmp_path)
 
@@ -89,7 +89,7 @@ def test_keys_near_their_limit_are_listed(simulator: Simulator, tmp_path: Path) 
     _set_runway(simulator, 40)
     near = [
         key
-        for key in simulator.state()["keys"]
+        for key in simulator.engine.state()["keys"]
         if key["limit"] and not key["disabled"] and key["limit_remaining"] <= 0.1 * key["limit"]
     ]
     assert near, "the demo scenario has a key near its limit"

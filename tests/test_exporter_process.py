@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.simulator import Scenario, Simulator
+from openrouter_simulator import NewKey, Scenario, Simulator
 from tests.conftest import StartExporter
 from tests.support.activity import activity_rows, row_day, spend_by_model_provider, window_end
 from tests.support.exporter import Metrics, wait_until
 
 
 def _sim_keys(sim: Simulator) -> list[dict[str, object]]:
-    keys: list[dict[str, object]] = sim.state()["keys"]
+    keys: list[dict[str, object]] = sim.engine.state()["keys"]
     return [key for key in keys if not key.get("deleted")]
 
 
 def test_balance_is_purchased_minus_used(simulator: Simulator, start: StartExporter) -> None:
-    totals = simulator.state()
+    totals = simulator.engine.state()
     metrics = start(simulator).metrics()
 
     assert metrics.get("openrouter_credits_purchased_usd") == pytest.approx(totals["total_credits"])
@@ -34,8 +34,8 @@ def test_balance_is_purchased_minus_used(simulator: Simulator, start: StartExpor
 def test_negative_balance_is_reported_not_clamped(
     simulator: Simulator, start: StartExporter
 ) -> None:
-    credits = simulator.state()["total_credits"]
-    simulator.set_usage(total_usage=credits + 12.5)
+    credits = simulator.engine.state()["total_credits"]
+    simulator.engine.set_usage(total_usage=credits + 12.5)
 
     metrics = start(simulator).metrics()
 
@@ -77,7 +77,7 @@ def test_key_deleted_upstream_disappears(simulator: Simulator, start: StartExpor
     victim = str(_sim_keys(simulator)[0]["hash"])[:12]
     assert exporter.metrics().series("openrouter_key_info", key_hash=victim)
 
-    simulator.delete_key(str(_sim_keys(simulator)[0]["hash"]))
+    simulator.engine.delete_key(str(_sim_keys(simulator)[0]["hash"]))
 
     exporter.wait_for_metrics(
         lambda m: (
@@ -138,7 +138,7 @@ def test_no_false_zero_while_a_fault_is_on(
     assert balance is not None
     assert balance > 0
 
-    simulator.set_fault("*", mode, delay=3.0)
+    simulator.engine.set_fault("*", mode, delay=3.0)
     during = exporter.wait_for_metrics(
         lambda m: (
             m.get("openrouter_up", endpoint="credits") == 0.0
@@ -159,14 +159,14 @@ def test_no_false_zero_while_a_fault_is_on(
 
 def test_full_recovery_when_the_fault_clears(simulator: Simulator, start: StartExporter) -> None:
     exporter = start(simulator)
-    simulator.set_fault("*", "http_502")
+    simulator.engine.set_fault("*", "http_502")
     exporter.wait_for_metrics(
         lambda m: m.get("openrouter_up", endpoint="keys") == 0.0,
         timeout=15,
         message="keys reported down",
     )
 
-    simulator.clear_faults()
+    simulator.engine.clear_faults()
 
     recovered = exporter.wait_for_metrics(
         lambda m: all(
@@ -185,7 +185,7 @@ def test_zero_credits_quirk_is_a_failure_not_a_zero_balance(
     exporter = start(simulator)
     balance = exporter.metrics().get("openrouter_balance_usd")
 
-    simulator.set_fault("credits", "zero_credits")
+    simulator.engine.set_fault("credits", "zero_credits")
 
     during = exporter.wait_for_metrics(
         lambda m: (
@@ -207,7 +207,7 @@ def test_inference_key_alone_asks_for_credits_once_and_says_why(
 
     metrics = exporter.metrics()
 
-    assert simulator.call_counts().get("credits") == 1
+    assert simulator.engine.call_counts().get("credits") == 1
     assert metrics.get("openrouter_balance_usd") is None
     assert metrics.get("openrouter_up", endpoint="credits") is None
     assert metrics.get("openrouter_up", endpoint="key") == 1.0
@@ -221,7 +221,7 @@ def test_auth_failure_is_logged_once_per_state_change(
     simulator: Simulator, start: StartExporter
 ) -> None:
     exporter = start(simulator)
-    simulator.set_fault("credits", "http_401")
+    simulator.engine.set_fault("credits", "http_401")
     exporter.wait_for_metrics(
         lambda m: (
             (m.get("openrouter_api_errors_total", endpoint="credits", reason="http_401") or 0) >= 3
@@ -229,7 +229,7 @@ def test_auth_failure_is_logged_once_per_state_change(
         timeout=30,
         message="three failed polls of credits",
     )
-    simulator.clear_faults()
+    simulator.engine.clear_faults()
     exporter.wait_for_metrics(
         lambda m: m.get("openrouter_up", endpoint="credits") == 1.0,
         timeout=30,
@@ -251,7 +251,7 @@ def test_served_and_logged_output_never_contains_a_key(
 ) -> None:
     secrets = [simulator.management_key, *simulator.inference_keys]
     exporter = start(simulator, env={"OPENROUTER_EXPORTER_LOG_LEVEL": "debug"})
-    simulator.set_fault("credits", "http_401")
+    simulator.engine.set_fault("credits", "http_401")
     exporter.wait_for_metrics(
         lambda m: m.get("openrouter_up", endpoint="credits") == 0.0,
         timeout=15,
@@ -280,7 +280,7 @@ def test_sigterm_stops_the_exporter_promptly(simulator: Simulator, start: StartE
 def test_readyz_answers_only_after_the_first_poll(
     simulator: Simulator, start: StartExporter
 ) -> None:
-    simulator.set_fault("*", "slow", delay=3.0)
+    simulator.engine.set_fault("*", "slow", delay=3.0)
     exporter = start(
         simulator,
         wait_ready=False,
@@ -327,12 +327,12 @@ def test_scrapes_do_not_call_openrouter(simulator: Simulator, start: StartExport
             "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL": "1h",
         },
     )
-    before = dict(simulator.call_counts())
+    before = dict(simulator.engine.call_counts())
 
     for _ in range(20):
         Metrics.parse(exporter.metrics_text())
 
-    assert simulator.call_counts() == before
+    assert simulator.engine.call_counts() == before
 
 
 def test_config_file_serves_several_accounts(
@@ -366,7 +366,7 @@ def test_config_file_serves_several_accounts(
 def test_keys_of_configured_workspaces_are_listed_too(
     simulator: Simulator, start: StartExporter
 ) -> None:
-    created = simulator.create_key("research-bot", workspace="research")
+    created = simulator.engine.create_key(NewKey(name="research-bot", workspace="research"))
     workspace_id = str(created["key"]["workspace_id"])
     research_hash = str(created["hash"])[:12]
 
@@ -384,14 +384,14 @@ def test_keys_of_configured_workspaces_are_listed_too(
 def test_inference_key_zero_credits_are_never_taken_as_a_zero_balance(
     simulator: Simulator, start: StartExporter
 ) -> None:
-    simulator.set_quirks(inference_credits="zero")
+    simulator.engine.set_quirks(inference_credits="zero")
     exporter = start(simulator, key="inference")
     time.sleep(3)
 
     metrics = exporter.metrics()
 
     assert metrics.get("openrouter_balance_usd") is None
-    assert simulator.call_counts().get("credits") == 1
+    assert simulator.engine.call_counts().get("credits") == 1
     assert (
         metrics.get("openrouter_api_errors_total", endpoint="credits", reason="zero_credits") == 1.0
     )
@@ -400,13 +400,15 @@ def test_inference_key_zero_credits_are_never_taken_as_a_zero_balance(
 def test_an_account_with_many_pages_of_keys_is_listed_less_often(start: StartExporter) -> None:
     with Simulator(Scenario.large(), speed=0.0) as large:
         exporter = start(large)
-        pages = large.call_counts()["keys"]
-        credits = large.call_counts()["credits"]
+        pages = large.engine.call_counts()["keys"]
+        credits = large.engine.call_counts()["credits"]
 
         wait_until(
-            lambda: large.call_counts()["credits"] >= credits + 3, 20, "three more credits polls"
+            lambda: large.engine.call_counts()["credits"] >= credits + 3,
+            20,
+            "three more credits polls",
         )
 
         assert pages == 11, "1,000 keys take 11 pages"
-        assert large.call_counts()["keys"] == pages
+        assert large.engine.call_counts()["keys"] == pages
         assert len(exporter.metrics().series("openrouter_key_info")) == 1000

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 from tests.support.exporter import ExporterProcess, Labels, Metrics, wait_until
 
@@ -89,7 +89,7 @@ def recovery_lines(exporter: ExporterProcess, endpoint: str) -> list[dict[str, A
 
 def arrivals(sim: Simulator, endpoint: str, status: int | None = None) -> list[float]:
     """When requests to ``endpoint`` reached the simulator (only those answered ``status``)."""
-    detail = sim.calls().get(endpoint, {"timestamps": [], "statuses": []})
+    detail = sim.engine.calls_detail().get(endpoint, {"timestamps": [], "statuses": []})
     return [
         float(at)
         for at, answered in zip(detail["timestamps"], detail["statuses"], strict=True)
@@ -152,7 +152,7 @@ def test_fault_mid_run_is_survived_logged_once_and_recovered_from(
 ) -> None:
     exporter, before = start_healthy(simulator, start)
 
-    simulator.set_fault(fault.target, fault.mode, **fault.options)  # type: ignore[arg-type]
+    simulator.engine.set_fault(fault.target, fault.mode, **fault.options)  # type: ignore[arg-type]
     first = exporter.wait_for_metrics(
         lambda m: all(errors(m, name, fault.reason) >= 1 for name in fault.endpoints),
         timeout=20,
@@ -164,7 +164,7 @@ def test_fault_mid_run_is_survived_logged_once_and_recovered_from(
         message=f"{fault.endpoints} fail twice with {fault.reason}",
     )
     assert exporter.get("/healthz").status_code == 200
-    simulator.clear_faults()
+    simulator.engine.clear_faults()
     after = exporter.wait_for_metrics(all_up, timeout=30, message="every endpoint is up again")
 
     # While the fault lasts: the last good values stay, the endpoint is down, its last
@@ -196,14 +196,14 @@ def test_retry_after_spaces_the_calls_of_the_rate_limited_endpoint_only(
     exporter, _ = start_healthy(simulator, start)
     retry_after = 4.0
 
-    simulator.set_fault("credits", "http_429", retry_after=retry_after)
+    simulator.engine.set_fault("credits", "http_429", retry_after=retry_after)
     wait_until(
         lambda: len(arrivals(simulator, "credits", 429)) >= 3,
         timeout=30,
         message="three rate-limited calls of /credits",
     )
     others_up = [exporter.metrics().get("openrouter_up", endpoint=name) for name in POLLED]
-    simulator.clear_faults()
+    simulator.engine.clear_faults()
     exporter.wait_for_metrics(
         lambda m: m.get("openrouter_up", endpoint="credits") == 1.0,
         timeout=30,
@@ -228,13 +228,13 @@ def test_back_off_doubles_from_the_interval_without_retry_after(
     start_healthy(simulator, start)
     status = 429
 
-    simulator.set_fault("credits", "http_429")
+    simulator.engine.set_fault("credits", "http_429")
     wait_until(
         lambda: len(arrivals(simulator, "credits", status)) >= 4,
         timeout=30,
         message="four failed calls of /credits",
     )
-    simulator.clear_faults()
+    simulator.engine.clear_faults()
 
     spacing = gaps(arrivals(simulator, "credits", status)[:4])
     interval = 1.0
@@ -256,13 +256,13 @@ def test_revoked_key_is_named_by_fingerprint_once_per_state_change(
 
     for round_ in (1, 2):
         wanted = errors(exporter.metrics(), "credits", "http_401") + 2
-        simulator.set_fault("credits", "http_401")
+        simulator.engine.set_fault("credits", "http_401")
         wait_until(
             lambda: errors(exporter.metrics(), "credits", "http_401") >= wanted,  # noqa: B023
             timeout=30,
             message=f"credits rejected twice (round {round_})",
         )
-        simulator.clear_faults()
+        simulator.engine.clear_faults()
         exporter.wait_for_metrics(
             lambda m: m.get("openrouter_up", endpoint="credits") == 1.0,
             timeout=30,
@@ -285,7 +285,7 @@ def test_forbidden_keys_endpoint_says_what_the_management_key_lacks(
 ) -> None:
     exporter, _ = start_healthy(simulator, start)
 
-    simulator.set_fault("keys", "http_403")
+    simulator.engine.set_fault("keys", "http_403")
     exporter.wait_for_metrics(
         lambda m: errors(m, "keys", "http_403") >= 1,
         timeout=20,
@@ -305,7 +305,7 @@ def test_schema_drift_is_survived_with_the_same_values(
     exporter, before = start_healthy(simulator, start)
     switched = time.time()
 
-    simulator.set_fault("*", "drift")
+    simulator.engine.set_fault("*", "drift")
     during = exporter.wait_for_metrics(
         lambda m: all(
             (m.get("openrouter_last_success_timestamp_seconds", endpoint=name) or 0)
@@ -324,7 +324,7 @@ def test_schema_drift_is_survived_with_the_same_values(
     # Only series of optional fields the drifted answer leaves out may be missing.
     assert {name for name, _ in set(old) - set(new)} <= {"openrouter_key_expiry_timestamp_seconds"}
 
-    simulator.clear_faults()
+    simulator.engine.clear_faults()
     after = exporter.wait_for_metrics(
         lambda m: readings(m) == old, timeout=20, message="the undrifted values are back"
     )
@@ -335,10 +335,10 @@ def test_key_deleted_upstream_vanishes_and_the_others_stay(
     simulator: Simulator, start: StartExporter
 ) -> None:
     exporter, before = start_healthy(simulator, start)
-    keys = [key for key in simulator.state()["keys"] if not key.get("deleted")]
+    keys = [key for key in simulator.engine.state()["keys"] if not key.get("deleted")]
     victim = str(keys[0]["hash"])
 
-    simulator.delete_key(victim)
+    simulator.engine.delete_key(victim)
     after = exporter.wait_for_metrics(
         lambda m: not m.series("openrouter_key_info", key_hash=victim[:12]),
         timeout=15,
@@ -377,7 +377,7 @@ def test_activity_dates_with_a_time_part_give_identical_model_figures(
     assert plain
 
     switched = time.time()
-    simulator.set_fault("activity", "activity_datetime_format")
+    simulator.engine.set_fault("activity", "activity_datetime_format")
     during = exporter.wait_for_metrics(
         lambda m: (
             (m.get("openrouter_last_success_timestamp_seconds", endpoint="activity") or 0)
@@ -390,7 +390,7 @@ def test_activity_dates_with_a_time_part_give_identical_model_figures(
     fresh = start(simulator, state_dir=tmp_path / "fresh-state").wait_for_metrics(
         all_up, timeout=15, message="the fresh exporter is up"
     )
-    simulator.clear_faults()
+    simulator.engine.clear_faults()
 
     assert not during.series("openrouter_api_errors_total", endpoint="activity")
     assert model_figures(during) == plain

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.simulator import Simulator
 from openrouter_exporter.state import Sample, StateStore
+from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 
 HOUR = 3600.0
@@ -15,7 +15,7 @@ DAY = 86400.0
 
 def _seed_samples(sim: Simulator, state_dir: Path, rate_per_day: float, hours: float) -> None:
     """Write the samples an exporter would have taken over the last ``hours`` at that rate."""
-    totals = sim.state()
+    totals = sim.engine.state()
     now = time.time()
     store = StateStore.open(state_dir)
     try:
@@ -67,7 +67,7 @@ def test_top_up_does_not_look_like_negative_spend(
     exporter = start(simulator, state_dir=state)
     before = exporter.metrics()
 
-    simulator.top_up(500)
+    simulator.engine.top_up(500)
     after = exporter.wait_for_metrics(
         lambda m: (
             (m.get("openrouter_balance_usd") or 0)

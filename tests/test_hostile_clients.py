@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from openrouter_exporter.server import CONNECTION_TIMEOUT, MAX_CONNECTIONS, REQUEST_HEAD_DEADLINE
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.exporter import ExporterProcess, start_exporter
 from tests.support.tls import Pki, make_pki, start_https_exporter, write_web_config

@@ -50,7 +50,7 @@ class SimulatorProcess:
 @pytest.fixture
 def sim_process(tmp_path: Path) -> Iterator[SimulatorProcess]:
     keys_file = tmp_path / "sim-keys.json"
-    command = [sys.executable, "-m", "openrouter_exporter.simulator", "--speed", "0"]
+    command = [sys.executable, "-m", "openrouter_simulator", "--speed", "0"]
     process = subprocess.Popen(
         [*command, "--listen", "127.0.0.1:0", "--keys-file", str(keys_file)],
         stdout=subprocess.DEVNULL,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 from tests.support.activity import (
     activity_rows,
@@ -44,9 +44,9 @@ def _assert_no_counter_fell(
 
 
 def _polled_activity_again(exporter: ExporterProcess, sim: Simulator) -> Metrics:
-    calls = sim.call_counts().get("activity", 0)
+    calls = sim.engine.call_counts().get("activity", 0)
     wait_until(
-        lambda: sim.call_counts().get("activity", 0) >= calls + 2,
+        lambda: sim.engine.call_counts().get("activity", 0) >= calls + 2,
         20,
         "two more activity polls",
     )
@@ -74,7 +74,7 @@ def test_days_sliding_out_of_the_window_stay_counted(
     before = _counters(exporter.metrics())
     oldest = min(row_day(row) for row in activity_rows(simulator))
 
-    simulator.advance_days(3)
+    simulator.engine.advance_days(3)
     rows = activity_rows(simulator)
     assert min(row_day(row) for row in rows) > oldest, "the oldest days left the window"
     after_slide = _counters(_polled_activity_again(exporter, simulator))
@@ -108,7 +108,7 @@ def test_a_day_revised_down_never_lowers_a_counter(
     before = exporter.metrics()
     window_before = before.get("openrouter_model_window_spend_usd", model=model, window="30d")
 
-    simulator.revise_day(day.isoformat(), model, 0.5)
+    simulator.engine.revise_day(day.isoformat(), model, 0.5)
     after = _polled_activity_again(exporter, simulator)
 
     _assert_no_counter_fell(_counters(before), _counters(after))
@@ -125,7 +125,7 @@ def test_a_day_revised_up_raises_the_counter(simulator: Simulator, start: StartE
     model = str(next(row["model"] for row in rows if row_day(row) == day))
     before = exporter.metrics().series("openrouter_model_spend_usd_total", model=model)
 
-    simulator.revise_day(day.isoformat(), model, 2.0)
+    simulator.engine.revise_day(day.isoformat(), model, 2.0)
     after = _polled_activity_again(exporter, simulator).series(
         "openrouter_model_spend_usd_total", model=model
     )

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from openrouter_exporter.config import SETTINGS
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from openrouter_exporter import server
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.exporter import (
     _INHERITED,
@@ -445,7 +445,9 @@ def test_serve_never_prints_or_serves_a_key(
         env.update(_key_files(tmp_path, module_simulator.management_key, FAKE_API_KEY))
     exporter = start_exporter([], env, tmp_path / "exporter.log")
     try:
-        module_simulator.set_fault("credits", "http_401")  # error paths log the most about a key
+        module_simulator.engine.set_fault(
+            "credits", "http_401"
+        )  # error paths log the most about a key
         exporter.wait_for_metrics(
             lambda m: (
                 (m.get("openrouter_api_errors_total", endpoint="credits", reason="http_401") or 0)
@@ -456,7 +458,7 @@ def test_serve_never_prints_or_serves_a_key(
         )
         pages = served_pages(exporter)
     finally:
-        module_simulator.clear_faults()
+        module_simulator.engine.clear_faults()
         exporter.stop(signal.SIGTERM)
 
     assert_no_secret({**pages, "log": exporter.logs()}, secrets)

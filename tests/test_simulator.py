@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 import openrouter_exporter
-from openrouter_exporter.simulator import KeySpec, Scenario, Simulator
+from openrouter_simulator import KeySpec, NewKey, Scenario, Simulator
 
 SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter-schemas.json"
 NOON = datetime(2025, 6, 11, 12, 0, tzinfo=UTC).timestamp()  # a Wednesday
@@ -54,7 +54,7 @@ def sim(clock: FakeClock) -> Iterator[Simulator]:
     simulator.start("127.0.0.1", 0)
     yield simulator
     simulator.stop()
-    assert simulator.state()["errors"] == []
+    assert simulator.engine.state()["errors"] == []
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def large() -> Iterator[Simulator]:
     simulator.start("127.0.0.1", 0)
     yield simulator
     simulator.stop()
-    assert simulator.state()["errors"] == []
+    assert simulator.engine.state()["errors"] == []
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def activity(http: httpx.Client, sim: Simulator, **params: Any) -> list[dict[str
 
 
 def today(sim: Simulator) -> date:
-    return date.fromisoformat(sim.state()["today"])
+    return date.fromisoformat(sim.engine.state()["today"])
 
 
 # ---- schema ---------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_unknown_key_answers_401_user_not_found(sim: Simulator, http: httpx.Clie
 
 def test_deleted_key_answers_401_user_not_found(sim: Simulator, http: httpx.Client) -> None:
     secret = sim.key_secrets["production-chat"]
-    sim.delete_key(key_named(http, sim, "production-chat")["hash"])
+    sim.engine.delete_key(key_named(http, sim, "production-chat")["hash"])
     response = get(http, sim, "/key", secret)
     assert response.status_code == 401
     assert response.json()["error"]["message"] == "User not found."
@@ -185,13 +185,13 @@ def test_inference_key_on_management_endpoint_answers_403(
 def test_inference_credits_quirk_real_answers_the_account_values(
     sim: Simulator, http: httpx.Client
 ) -> None:
-    sim.set_quirks(inference_credits="real")
+    sim.engine.set_quirks(inference_credits="real")
     as_inference = get(http, sim, "/credits", sim.inference_keys[0]).json()
     assert as_inference == get(http, sim, "/credits").json()
 
 
 def test_inference_credits_quirk_zero_answers_zero_zero(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_quirks(inference_credits="zero")
+    sim.engine.set_quirks(inference_credits="zero")
     body = get(http, sim, "/credits", sim.inference_keys[0]).json()
     assert body == {"data": {"total_credits": 0.0, "total_usage": 0.0}}
 
@@ -221,7 +221,7 @@ def test_old_auth_key_path_answers_like_key(sim: Simulator, http: httpx.Client) 
 
 
 def test_demo_account_starts_with_a_few_days_of_runway(sim: Simulator) -> None:
-    state = sim.state()
+    state = sim.engine.state()
     runway_days = (state["exhaustion_timestamp"] - state["now"]) / DAY
     assert 40 <= state["balance"] <= 60
     assert 2 < runway_days < 6
@@ -238,61 +238,64 @@ def test_speed_multiplies_the_spend_rate() -> None:
     slow_clock, fast_clock = FakeClock(), FakeClock()
     slow = Simulator(Scenario.demo(), speed=1.0, clock=slow_clock)
     fast = Simulator(Scenario.demo(), speed=10.0, clock=fast_clock)
-    start_slow, start_fast = slow.totals()["total_usage"], fast.totals()["total_usage"]
+    start_slow, start_fast = (
+        slow.engine.totals()["total_usage"],
+        fast.engine.totals()["total_usage"],
+    )
     slow_clock.advance(HOUR)
     fast_clock.advance(HOUR)
-    slow_spend = slow.totals()["total_usage"] - start_slow
-    fast_spend = fast.totals()["total_usage"] - start_fast
+    slow_spend = slow.engine.totals()["total_usage"] - start_slow
+    fast_spend = fast.engine.totals()["total_usage"] - start_fast
     assert fast_spend == pytest.approx(10 * slow_spend, rel=1e-6)
 
 
 def test_set_speed_changes_the_rate_from_now_on(sim: Simulator, clock: FakeClock) -> None:
-    start = sim.totals()["total_usage"]
+    start = sim.engine.totals()["total_usage"]
     clock.advance(60)
-    first_minute = sim.totals()["total_usage"] - start
-    sim.set_speed(0)
+    first_minute = sim.engine.totals()["total_usage"] - start
+    sim.engine.set_speed(0)
     clock.advance(HOUR)
-    assert sim.totals()["total_usage"] - start == pytest.approx(first_minute)
+    assert sim.engine.totals()["total_usage"] - start == pytest.approx(first_minute)
 
 
 def test_daytime_spends_faster_than_night(clock: FakeClock) -> None:
     simulator = Simulator(Scenario.demo(), clock=clock)
-    noon_rate = simulator.state()["current_rate_per_day"]
+    noon_rate = simulator.engine.state()["current_rate_per_day"]
     clock.advance(14 * HOUR)  # 02:00 UTC
-    assert simulator.state()["current_rate_per_day"] < noon_rate
+    assert simulator.engine.state()["current_rate_per_day"] < noon_rate
 
 
 def test_top_up_raises_total_credits(sim: Simulator, http: httpx.Client) -> None:
     before = get(http, sim, "/credits").json()["data"]["total_credits"]
-    sim.top_up(100)
+    sim.engine.top_up(100)
     assert get(http, sim, "/credits").json()["data"]["total_credits"] == pytest.approx(before + 100)
 
 
 def test_balance_can_be_made_negative_through_the_control_api(
     sim: Simulator, http: httpx.Client
 ) -> None:
-    sim.set_usage(total_usage=120.0, total_credits=100.0)
+    sim.engine.set_usage(total_usage=120.0, total_credits=100.0)
     data = get(http, sim, "/credits").json()["data"]
     assert data["total_credits"] - data["total_usage"] == pytest.approx(-20.0)
 
 
 def test_balance_reaches_zero_at_the_exhaustion_timestamp(sim: Simulator, clock: FakeClock) -> None:
-    exhaustion = sim.exhaustion_timestamp()
+    exhaustion = sim.engine.exhaustion_timestamp()
     assert exhaustion is not None
     clock.t = exhaustion
-    assert sim.totals()["balance"] == pytest.approx(0.0, abs=1e-6)
+    assert sim.engine.totals()["balance"] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_spend_past_zero_stops_at_the_overdraft_limit(sim: Simulator, clock: FakeClock) -> None:
     clock.advance(20 * DAY)
-    state = sim.state()
+    state = sim.engine.state()
     assert state["balance"] == pytest.approx(-Scenario.demo().overdraft_limit)
     assert state["exhaustion_timestamp"] == state["exhausted_at"] < state["now"]
 
 
 def test_exhaustion_timestamp_is_null_when_nothing_spends(sim: Simulator) -> None:
-    sim.set_speed(0)
-    assert sim.state()["exhaustion_timestamp"] is None
+    sim.engine.set_speed(0)
+    assert sim.engine.state()["exhaustion_timestamp"] is None
 
 
 # ---- keys -----------------------------------------------------------------------------------
@@ -310,16 +313,16 @@ def test_key_near_its_limit_stops_accruing_at_the_limit(
 
 def test_capped_key_share_moves_to_the_other_keys(sim: Simulator, clock: FakeClock) -> None:
     """The account spends the same whether the near-limit key caps or never spends."""
-    start = sim.totals()["total_usage"]
+    start = sim.engine.totals()["total_usage"]
     reference_clock = FakeClock()
     reference = Simulator(Scenario.demo(), clock=reference_clock)
-    ref_start = reference.totals()["total_usage"]
-    staging = next(k["hash"] for k in reference.state()["keys"] if k["name"] == "staging")
-    reference.update_key(staging, weight=0)
+    ref_start = reference.engine.totals()["total_usage"]
+    staging = next(k["hash"] for k in reference.engine.state()["keys"] if k["name"] == "staging")
+    reference.engine.update_key(staging, weight=0)
     clock.advance(3 * DAY)
     reference_clock.advance(3 * DAY)
-    spent = sim.totals()["total_usage"] - start
-    assert spent == pytest.approx(reference.totals()["total_usage"] - ref_start, rel=1e-9)
+    spent = sim.engine.totals()["total_usage"] - start
+    assert spent == pytest.approx(reference.engine.totals()["total_usage"] - ref_start, rel=1e-9)
 
 
 def test_usage_daily_resets_at_utc_midnight(http: httpx.Client) -> None:
@@ -384,14 +387,14 @@ def test_key_hashes_are_64_hex_and_labels_masked(sim: Simulator, http: httpx.Cli
 
 
 def test_created_key_is_listed_and_authenticates(sim: Simulator, http: httpx.Client) -> None:
-    created = sim.create_key("new-service", limit=10.0, limit_reset="daily")
+    created = sim.engine.create_key(NewKey(name="new-service", limit=10.0, limit_reset="daily"))
     assert created["hash"] in {k["hash"] for k in all_keys(http, sim)}
     assert get(http, sim, "/key", created["secret"]).json()["data"]["limit"] == 10.0
 
 
 def test_deleted_key_disappears_from_the_list(sim: Simulator, http: httpx.Client) -> None:
     staging = key_named(http, sim, "staging")
-    sim.delete_key(staging["hash"])
+    sim.engine.delete_key(staging["hash"])
     assert staging["hash"] not in {k["hash"] for k in all_keys(http, sim)}
     assert get(http, sim, f"/keys/{staging['hash']}").status_code == 404
 
@@ -424,7 +427,9 @@ def test_keys_without_disabled_end_on_a_short_tenth_page(
 
 
 def test_keys_workspace_id_lists_another_workspace(large: Simulator, http: httpx.Client) -> None:
-    research = next(k["workspace_id"] for k in large.state()["keys"] if k["name"] == "research-0")
+    research = next(
+        k["workspace_id"] for k in large.engine.state()["keys"] if k["name"] == "research-0"
+    )
     page = get(http, large, "/keys", workspace_id=research).json()["data"]
     assert sorted(k["name"] for k in page) == [f"research-{i}" for i in range(5)]
 
@@ -520,14 +525,14 @@ def test_activity_unknown_key_hash_answers_404(sim: Simulator, http: httpx.Clien
 
 def test_activity_byok_requests_quirk_adds_the_field(sim: Simulator, http: httpx.Client) -> None:
     assert all("byok_requests" in row for row in activity(http, sim))
-    sim.set_quirks(activity_byok_requests=False)
+    sim.engine.set_quirks(activity_byok_requests=False)
     assert all("byok_requests" not in row for row in activity(http, sim))
 
 
 def test_activity_datetime_quirk_formats_dates_with_a_time(
     sim: Simulator, http: httpx.Client
 ) -> None:
-    sim.set_quirks(activity_date_format="datetime")
+    sim.engine.set_quirks(activity_date_format="datetime")
     assert all(row["date"].endswith(" 00:00:00") for row in activity(http, sim))
 
 
@@ -546,26 +551,26 @@ def test_activity_lag_quirk_hides_yesterday_until_the_lag_passed(http: httpx.Cli
 
 def test_advance_days_slides_the_activity_window(sim: Simulator, http: httpx.Client) -> None:
     before = sorted({row["date"] for row in activity(http, sim)})
-    sim.advance_days(3)
+    sim.engine.advance_days(3)
     after = sorted({row["date"] for row in activity(http, sim)})
     shift = [(date.fromisoformat(d) + timedelta(days=3)).isoformat() for d in before]
     assert after == shift
 
 
 def test_advance_days_spends_the_skipped_days_at_the_normal_rate(sim: Simulator) -> None:
-    sim.top_up(1000)
-    sim.set_speed(5)
-    before = sim.totals()["total_usage"]
+    sim.engine.top_up(1000)
+    sim.engine.set_speed(5)
+    before = sim.engine.totals()["total_usage"]
     normal = sim.engine.ledger.model.spend_between(NOON, NOON + 2 * DAY)
-    sim.advance_days(2)
-    assert sim.totals()["total_usage"] - before == pytest.approx(normal, rel=1e-9)
+    sim.engine.advance_days(2)
+    assert sim.engine.totals()["total_usage"] - before == pytest.approx(normal, rel=1e-9)
 
 
 def test_revise_changes_only_the_named_rows(sim: Simulator, http: httpx.Client) -> None:
     day = (today(sim) - timedelta(days=4)).isoformat()
     model = "openai/gpt-4.1"
     before = activity(http, sim)
-    assert sim.revise_day(day, model, 2.0) >= 1
+    assert sim.engine.revise_day(day, model, 2.0) >= 1
     after = activity(http, sim)
     for old, new in zip(before, after, strict=True):
         if old["date"] == day and old["model"] == model:
@@ -609,10 +614,10 @@ STATUS_FAULTS = {
 def test_status_fault_answers_its_status_until_cleared(
     sim: Simulator, http: httpx.Client, mode: str
 ) -> None:
-    sim.set_fault("credits", mode)
+    sim.engine.set_fault("credits", mode)
     assert get(http, sim, "/credits").status_code == STATUS_FAULTS[mode]
     assert get(http, sim, "/keys").status_code == 200
-    sim.clear_faults("credits")
+    sim.engine.clear_faults("credits")
     assert get(http, sim, "/credits").status_code == 200
 
 
@@ -620,17 +625,17 @@ def test_status_fault_answers_its_status_until_cleared(
 def test_retry_after_header_is_sent_when_asked(
     sim: Simulator, http: httpx.Client, mode: str
 ) -> None:
-    sim.set_fault("keys", mode, retry_after=7)
+    sim.engine.set_fault("keys", mode, retry_after=7)
     assert get(http, sim, "/keys").headers["Retry-After"] == "7"
 
 
 def test_retry_after_header_is_absent_when_not_asked(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("keys", "http_429")
+    sim.engine.set_fault("keys", "http_429")
     assert "Retry-After" not in get(http, sim, "/keys").headers
 
 
 def test_fault_envelope_follows_openrouter(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("key", "http_429")
+    sim.engine.set_fault("key", "http_429")
     assert get(http, sim, "/key").json() == {
         "error": {"code": 429, "message": "Rate limit exceeded"}
     }
@@ -639,64 +644,64 @@ def test_fault_envelope_follows_openrouter(sim: Simulator, http: httpx.Client) -
 def test_refuse_fault_closes_the_connection_without_an_answer(
     sim: Simulator, http: httpx.Client
 ) -> None:
-    sim.set_fault("activity", "refuse")
+    sim.engine.set_fault("activity", "refuse")
     with pytest.raises(httpx.TransportError):
         get(http, sim, "/activity")
-    sim.clear_faults()
+    sim.engine.clear_faults()
     assert get(http, sim, "/activity").status_code == 200
 
 
 def test_malformed_fault_answers_200_with_invalid_json(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("credits", "malformed")
+    sim.engine.set_fault("credits", "malformed")
     response = get(http, sim, "/credits")
     assert response.status_code == 200
     with pytest.raises(json.JSONDecodeError):
         json.loads(response.content)
-    sim.clear_faults()
+    sim.engine.clear_faults()
     assert get(http, sim, "/credits").json()["data"]
 
 
 def test_drift_fault_renames_and_drops_optional_fields(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("key", "drift")
+    sim.engine.set_fault("key", "drift")
     data = get(http, sim, "/key", sim.inference_keys[0]).json()["data"]
     assert "usage_daily" not in data
     assert "usage_today" in data
     assert data["usage"] > 0
-    sim.clear_faults()
+    sim.engine.clear_faults()
     assert "usage_daily" in get(http, sim, "/key", sim.inference_keys[0]).json()["data"]
 
 
 def test_drift_fault_adds_unknown_fields_to_activity(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("activity", "drift")
+    sim.engine.set_fault("activity", "drift")
     rows = activity(http, sim)
     assert all("cached_tokens" in row and "model_permaslug" not in row for row in rows)
 
 
 def test_zero_credits_fault_answers_zero_zero(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("credits", "zero_credits")
+    sim.engine.set_fault("credits", "zero_credits")
     assert get(http, sim, "/credits").json() == {"data": {"total_credits": 0.0, "total_usage": 0.0}}
-    sim.clear_faults()
+    sim.engine.clear_faults()
     assert get(http, sim, "/credits").json()["data"]["total_usage"] > 0
 
 
 def test_activity_datetime_fault_formats_dates_with_a_time(
     sim: Simulator, http: httpx.Client
 ) -> None:
-    sim.set_fault("activity", "activity_datetime_format")
+    sim.engine.set_fault("activity", "activity_datetime_format")
     assert all(row["date"].endswith(" 00:00:00") for row in activity(http, sim))
-    sim.clear_faults()
+    sim.engine.clear_faults()
     assert all(len(row["date"]) == 10 for row in activity(http, sim))
 
 
 def test_wildcard_fault_applies_to_every_endpoint(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("*", "http_500")
+    sim.engine.set_fault("*", "http_500")
     assert {get(http, sim, p).status_code for p in ("/credits", "/key", "/keys", "/activity")} == {
         500
     }
 
 
 def test_fault_with_times_switches_itself_off(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("credits", "http_503", times=2)
+    sim.engine.set_fault("credits", "http_503", times=2)
     statuses = [get(http, sim, "/credits").status_code for _ in range(3)]
     assert statuses == [503, 503, 200]
 
@@ -704,7 +709,7 @@ def test_fault_with_times_switches_itself_off(sim: Simulator, http: httpx.Client
 def test_slow_fault_does_not_block_other_requests(clock: FakeClock) -> None:
     simulator = Simulator(Scenario.demo(), clock=clock)
     simulator.start()
-    simulator.set_fault("activity", "slow", delay=60)
+    simulator.engine.set_fault("activity", "slow", delay=60)
     slow_done = threading.Event()
 
     def slow_request() -> None:
@@ -724,8 +729,8 @@ def test_slow_fault_does_not_block_other_requests(clock: FakeClock) -> None:
 
 
 def test_slow_fault_switched_off_answers_at_once(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("credits", "slow", delay=600)
-    sim.clear_faults("credits")
+    sim.engine.set_fault("credits", "slow", delay=600)
+    sim.engine.clear_faults("credits")
     assert get(http, sim, "/credits").status_code == 200
 
 
@@ -735,26 +740,26 @@ def test_slow_fault_switched_off_answers_at_once(sim: Simulator, http: httpx.Cli
 def test_every_request_is_counted_per_endpoint_faults_included(
     sim: Simulator, http: httpx.Client
 ) -> None:
-    sim.set_fault("credits", "http_429", retry_after=1)
+    sim.engine.set_fault("credits", "http_429", retry_after=1)
     for _ in range(3):
         get(http, sim, "/credits")
     get(http, sim, "/keys")
-    assert sim.call_counts() == {"credits": 3, "keys": 1}
-    assert sim.calls()["credits"]["statuses"] == [429, 429, 429]
-    assert len(sim.calls()["credits"]["timestamps"]) == 3
+    assert sim.engine.call_counts() == {"credits": 3, "keys": 1}
+    assert sim.engine.calls_detail()["credits"]["statuses"] == [429, 429, 429]
+    assert len(sim.engine.calls_detail()["credits"]["timestamps"]) == 3
 
 
 def test_refused_requests_are_counted_with_status_0(sim: Simulator, http: httpx.Client) -> None:
-    sim.set_fault("key", "refuse")
+    sim.engine.set_fault("key", "refuse")
     with pytest.raises(httpx.TransportError):
         get(http, sim, "/key")
-    assert sim.calls()["key"]["statuses"] == [0]
+    assert sim.engine.calls_detail()["key"]["statuses"] == [0]
 
 
 def test_reset_counts_forgets_the_counts(sim: Simulator, http: httpx.Client) -> None:
     get(http, sim, "/credits")
-    sim.reset_counts()
-    assert sim.call_counts() == {}
+    sim.engine.reset_counts()
+    assert sim.engine.call_counts() == {}
 
 
 # ---- the control API over HTTP --------------------------------------------------------------
@@ -857,7 +862,7 @@ def test_standalone_writes_a_private_keys_file_and_stops_on_sigterm(tmp_path: Pa
     keys_file = tmp_path / "keys.json"
     src = Path(openrouter_exporter.__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(src)}
-    command = [sys.executable, "-m", "openrouter_exporter.simulator", "--keys-file", str(keys_file)]
+    command = [sys.executable, "-m", "openrouter_simulator", "--keys-file", str(keys_file)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None

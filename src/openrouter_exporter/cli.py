@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["simulator"]:
-        from openrouter_exporter.simulator.cli import main as simulator_main
+        from openrouter_simulator.cli import main as simulator_main
 
         return simulator_main(arguments[1:])
     limit_arenas()
@@ -167,7 +167,7 @@ def _print_config_summary(config: ExporterConfig) -> int:
 
 
 def _demo(flags: dict[str, str | None], speed: float, scenario: str, check_config: bool) -> int:
-    from openrouter_exporter.simulator import Scenario, Simulator
+    from openrouter_simulator import Scenario, Simulator
 
     demo_flags = dict(flags)
     demo_flags.setdefault("poll_interval", DEMO_POLL_INTERVAL)

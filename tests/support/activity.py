@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import httpx
 
-from openrouter_exporter.simulator import Simulator
+from openrouter_simulator import Simulator
 
 
 def activity_rows(sim: Simulator) -> list[dict[str, object]]:

@@ -2,14 +2,14 @@
 
 Python::
 
-    from openrouter_exporter.simulator import Simulator, Scenario
+    from openrouter_simulator import Simulator, Scenario
     sim = Simulator(Scenario.demo(seed=7), speed=1.0)
     base_url = sim.start("127.0.0.1", 0)      # "http://127.0.0.1:PORT/api/v1", serves in a thread
     sim.management_key, sim.inference_keys    # fake secrets to give the exporter
     sim.control_url                           # "http://127.0.0.1:PORT/_sim"
     sim.stop()
 
-Standalone: ``python -m openrouter_exporter.simulator --listen 127.0.0.1:0 --speed 60
+Standalone: ``python -m openrouter_simulator --listen 127.0.0.1:0 --speed 60
 --scenario demo --seed 7 --keys-file keys.json`` prints the base URL and runs until
 SIGTERM or SIGINT.
 
@@ -65,13 +65,14 @@ Control API (no authentication; JSON in and out; errors as ``{"error": {"code", 
 ``POST /_sim/reset-counts`` -> ``{"calls": {}}``
 """
 
-from openrouter_exporter.simulator.scenario import (
+from openrouter_simulator.ledger import NewKey
+from openrouter_simulator.scenario import (
     EndpointSpec,
     KeySpec,
     ModelSpec,
     Quirks,
     Scenario,
 )
-from openrouter_exporter.simulator.server import Simulator
+from openrouter_simulator.server import Simulator
 
-__all__ = ["EndpointSpec", "KeySpec", "ModelSpec", "Quirks", "Scenario", "Simulator"]
+__all__ = ["EndpointSpec", "KeySpec", "ModelSpec", "NewKey", "Quirks", "Scenario", "Simulator"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from openrouter_exporter.simulator.identity import key_label
-from openrouter_exporter.simulator.keys import KeyState
-from openrouter_exporter.simulator.scenario import ModelSpec
+from openrouter_simulator.identity import key_label
+from openrouter_simulator.keys import KeyState
+from openrouter_simulator.scenario import ModelSpec
 
 RATE_LIMIT = {
     "requests": -1,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from openrouter_exporter.simulator.scenario import LimitReset, TimestampStyle
-from openrouter_exporter.simulator.spend import epoch_day, month_start, week_start
+from openrouter_simulator.scenario import LimitReset, TimestampStyle
+from openrouter_simulator.spend import epoch_day, month_start, week_start
 
 PeriodKind = Literal["daily", "weekly", "monthly"]
 PERIODS: tuple[PeriodKind, ...] = ("daily", "weekly", "monthly")

@@ -1,4 +1,4 @@
-"""Run the simulator standalone: ``python -m openrouter_exporter.simulator``.
+"""Run the simulator standalone: ``python -m openrouter_simulator``.
 
 Prints one line, the base URL (``http://HOST:PORT/api/v1``), and serves until SIGTERM or
 SIGINT. The fake secrets are never printed; ``--keys-file`` writes them (mode 0600) as
@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from openrouter_exporter.simulator.scenario import Scenario
-from openrouter_exporter.simulator.server import Simulator
+from openrouter_simulator.scenario import Scenario
+from openrouter_simulator.server import Simulator
 
 SCENARIOS: dict[str, Callable[[int], Scenario]] = {
     "demo": Scenario.demo,

@@ -26,22 +26,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from openrouter_exporter.simulator.identity import (
+from openrouter_simulator.identity import (
     format_timestamp,
     key_hash,
     key_label,
     make_secret,
     make_uuid,
 )
-from openrouter_exporter.simulator.keys import PERIODS, KeyState, Period, PeriodKind, period_start
-from openrouter_exporter.simulator.scenario import (
+from openrouter_simulator.keys import PERIODS, KeyState, Period, PeriodKind, period_start
+from openrouter_simulator.scenario import (
     DEFAULT_WORKSPACE,
     KeySpec,
     LimitReset,
     Scenario,
     TimestampStyle,
 )
-from openrouter_exporter.simulator.spend import DAY, SpendModel, epoch_day
+from openrouter_simulator.spend import DAY, SpendModel, epoch_day
 
 _MAX_FORECAST_DAYS = 3660
 _EPS = 1e-12

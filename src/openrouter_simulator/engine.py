@@ -16,15 +16,15 @@ from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Any
 
-from openrouter_exporter.simulator.activity import ActivityBook
-from openrouter_exporter.simulator.calls import CallLog
-from openrouter_exporter.simulator.faults import Fault, FaultBoard, FaultMode
-from openrouter_exporter.simulator.identity import format_timestamp, make_user_id
-from openrouter_exporter.simulator.keys import KeyState
-from openrouter_exporter.simulator.ledger import Ledger, NewKey
-from openrouter_exporter.simulator.scenario import LimitReset, Quirks, Scenario
-from openrouter_exporter.simulator.spend import DAY, date_day, day_date
-from openrouter_exporter.simulator.views import listed_key, money
+from openrouter_simulator.activity import ActivityBook
+from openrouter_simulator.calls import CallLog
+from openrouter_simulator.faults import Fault, FaultBoard, FaultMode
+from openrouter_simulator.identity import format_timestamp, make_user_id
+from openrouter_simulator.keys import KeyState
+from openrouter_simulator.ledger import Ledger, NewKey
+from openrouter_simulator.scenario import LimitReset, Quirks, Scenario
+from openrouter_simulator.spend import DAY, date_day, day_date
+from openrouter_simulator.views import listed_key, money
 
 _MAX_ERRORS = 20
 _BODY_CACHE = 16

@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from openrouter_exporter.simulator.identity import make_uuid
-from openrouter_exporter.simulator.ledger import Ledger
-from openrouter_exporter.simulator.scenario import Quirks
-from openrouter_exporter.simulator.spend import DAY, day_date
+from openrouter_simulator.identity import make_uuid
+from openrouter_simulator.ledger import Ledger
+from openrouter_simulator.scenario import Quirks
+from openrouter_simulator.spend import DAY, day_date
 
 WINDOW_DAYS = 30
 

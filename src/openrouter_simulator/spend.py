@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from openrouter_exporter.simulator.scenario import Scenario
+from openrouter_simulator.scenario import Scenario
 
 DAY = 86_400.0
 _EPOCH = date(1970, 1, 1)

@@ -11,10 +11,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from openrouter_exporter.simulator.engine import Engine, SimulatorError
-from openrouter_exporter.simulator.ledger import NewKey
-from openrouter_exporter.simulator.reply import Reply, error_reply, json_reply
-from openrouter_exporter.simulator.scenario import DEFAULT_WORKSPACE, LimitReset
+from openrouter_simulator.engine import Engine, SimulatorError
+from openrouter_simulator.ledger import NewKey
+from openrouter_simulator.reply import Reply, error_reply, json_reply
+from openrouter_simulator.scenario import DEFAULT_WORKSPACE, LimitReset
 
 PREFIX = "/_sim"
 Body = dict[str, Any]

@@ -1,4 +1,4 @@
-"""The HTTP server (stdlib, one thread per connection) and the :class:`Simulator` facade.
+"""The HTTP server (stdlib, a thread per connection) and :class:`Simulator`, which serves it.
 
 The server binds exactly the address it is given (loopback by default), speaks HTTP/1.1
 with keep-alive, logs nothing, and on :meth:`Simulator.stop` shuts down its accept loop,
@@ -16,16 +16,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from openrouter_exporter.simulator import api, control
-from openrouter_exporter.simulator.engine import Engine
-from openrouter_exporter.simulator.ledger import NewKey
-from openrouter_exporter.simulator.reply import Reply, error_reply
-from openrouter_exporter.simulator.scenario import LimitReset, Quirks, Scenario
+from openrouter_simulator import api, control
+from openrouter_simulator.engine import Engine
+from openrouter_simulator.reply import Reply, error_reply
+from openrouter_simulator.scenario import Scenario
 
 _MAX_BODY = 1 << 20
 
@@ -175,7 +173,7 @@ class Simulator:
     """A fake OpenRouter account served over HTTP from a background thread.
 
     ``clock`` (default :func:`time.time`) is the real-time source: tests may pass a fake
-    one to move time by hand. The Python methods mirror the control API.
+    one to move time by hand. ``engine`` carries the control API in Python.
     """
 
     def __init__(
@@ -267,102 +265,3 @@ class Simulator:
             "management_key": self.management_key,
             "inference_keys": self.inference_keys,
         }
-
-    # ---- the control API in Python ------------------------------------------------------------
-
-    def state(self) -> dict[str, Any]:
-        return self.engine.state()
-
-    def call_counts(self) -> dict[str, int]:
-        return self.engine.call_counts()
-
-    def calls(self) -> dict[str, dict[str, Any]]:
-        return self.engine.calls_detail()
-
-    def reset_counts(self) -> None:
-        self.engine.reset_counts()
-
-    def exhaustion_timestamp(self) -> float | None:
-        return self.engine.exhaustion_timestamp()
-
-    def totals(self) -> dict[str, float]:
-        return self.engine.totals()
-
-    def set_speed(self, factor: float) -> None:
-        self.engine.set_speed(factor)
-
-    def top_up(self, amount: float) -> dict[str, float]:
-        return self.engine.top_up(amount)
-
-    def set_usage(
-        self, total_usage: float | None = None, total_credits: float | None = None
-    ) -> dict[str, float]:
-        return self.engine.set_usage(total_usage, total_credits)
-
-    def set_fault(
-        self,
-        endpoint: str,
-        mode: str,
-        *,
-        retry_after: float | None = None,
-        delay: float = 5.0,
-        times: int | None = None,
-    ) -> None:
-        self.engine.set_fault(endpoint, mode, retry_after=retry_after, delay=delay, times=times)
-
-    def clear_faults(self, endpoint: str | None = None) -> None:
-        self.engine.clear_faults(endpoint)
-
-    def set_quirks(self, **changes: Any) -> Quirks:
-        return self.engine.set_quirks(**changes)
-
-    def create_key(
-        self,
-        name: str,
-        *,
-        weight: float = 1.0,
-        limit: float | None = None,
-        limit_reset: LimitReset | None = None,
-        include_byok_in_limit: bool = False,
-        disabled: bool = False,
-        expires_in_days: float | None = None,
-        workspace: str = "default",
-        creator_user_id: str | None = None,
-    ) -> dict[str, Any]:
-        """Returns ``{"secret", "hash", "name", "key": <the /keys item>}``."""
-        return self.engine.create_key(
-            NewKey(
-                name=name,
-                weight=weight,
-                limit=limit,
-                limit_reset=limit_reset,
-                include_byok_in_limit=include_byok_in_limit,
-                disabled=disabled,
-                expires_in_days=expires_in_days,
-                workspace=workspace,
-                creator_user_id=creator_user_id,
-            )
-        )
-
-    def update_key(
-        self,
-        hash_: str,
-        *,
-        disabled: bool | None = None,
-        weight: float | None = None,
-        limit: tuple[float | None] | None = None,
-        limit_reset: tuple[LimitReset | None] | None = None,
-    ) -> dict[str, Any]:
-        """``limit=(None,)`` removes the limit; ``limit=None`` leaves it alone."""
-        return self.engine.update_key(
-            hash_, disabled=disabled, weight=weight, limit=limit, limit_reset=limit_reset
-        )
-
-    def delete_key(self, hash_: str) -> None:
-        self.engine.delete_key(hash_)
-
-    def advance_days(self, days: int) -> dict[str, Any]:
-        return self.engine.advance_days(days)
-
-    def revise_day(self, day: str | date, model: str, factor: float) -> int:
-        return self.engine.revise_day(day, model, factor)

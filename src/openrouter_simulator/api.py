@@ -19,19 +19,19 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from openrouter_exporter.simulator import faults as fault_kinds
-from openrouter_exporter.simulator.engine import Engine
-from openrouter_exporter.simulator.faults import (
+from openrouter_simulator import faults as fault_kinds
+from openrouter_simulator.engine import Engine
+from openrouter_simulator.faults import (
     BAD_GATEWAY_HTML,
     STATUS_FAULTS,
     Fault,
     FaultMode,
 )
-from openrouter_exporter.simulator.keys import KeyState
-from openrouter_exporter.simulator.reply import Encoded, Reply, encode, error_reply
-from openrouter_exporter.simulator.scenario import DEFAULT_WORKSPACE, Quirks
-from openrouter_exporter.simulator.spend import date_day
-from openrouter_exporter.simulator.views import (
+from openrouter_simulator.keys import KeyState
+from openrouter_simulator.reply import Encoded, Reply, encode, error_reply
+from openrouter_simulator.scenario import DEFAULT_WORKSPACE, Quirks
+from openrouter_simulator.spend import date_day
+from openrouter_simulator.views import (
     credits_body,
     current_key,
     listed_key,

@@ -1,0 +1,48 @@
+"""The values the dashboards and the alert rules share, and their defaults.
+
+Every threshold a dashboard colours with is the one an alert fires on; both read them here,
+and so do the tests of both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SECONDS_PER_DAY = 86400
+
+
+@dataclass(frozen=True)
+class MixinConfig:
+    """What a team may change when it adopts the dashboards and the rules."""
+
+    #: Label matchers added to every selector of the exporter's series, for setups where
+    #: other series carry the same names or several exporters are scraped (``job="openrouter"``).
+    selector: str = ""
+    #: Where ``runbook_url`` points; each alert links ``<base>#<alertname in lower case>``.
+    runbook_base_url: str = (
+        "https://github.com/openrouter-exporter/openrouter-exporter/blob/main/docs/runbooks.md"
+    )
+    #: Grafana's base URL for ``dashboard_url``; empty: Prometheus' external label
+    #: ``grafana_url`` when it has one.
+    grafana_url: str = ""
+    overview_uid: str = "openrouter-overview"
+    drilldown_uid: str = "openrouter-drilldown"
+
+    #: The exporter's default runway thresholds (``openrouter_runway_threshold_days``). The
+    #: rules compare against the published metric; dashboards colour with these defaults.
+    runway_warning_days: float = 3
+    runway_critical_days: float = 1
+    #: A key near its limit has under 10% of it left (warning), under 1% it is at the limit.
+    key_near_limit_ratio: float = 0.1
+    key_at_limit_ratio: float = 0.01
+    #: A key expiring within 7 days is a warning, within 1 day critical.
+    key_expiry_warning_days: float = 7
+    key_expiry_critical_days: float = 1
+    #: Data staleness: credits/key/keys older than 30 minutes warn, 4 hours is critical;
+    #: activity (polled every 30 minutes) warns after 6 hours.
+    stale_warning_seconds: float = 30 * 60
+    stale_critical_seconds: float = 4 * 3600
+    activity_stale_warning_seconds: float = 6 * 3600
+
+
+DEFAULT = MixinConfig()
