@@ -44,5 +44,26 @@ class MixinConfig:
     stale_critical_seconds: float = 4 * 3600
     activity_stale_warning_seconds: float = 6 * 3600
 
+    # Dashboards ------------------------------------------------------------------------
+    #: The burn-rate windows the days-remaining and runs-out stats read, as the runway
+    #: alerts do (30d is left out: after a cut in spend it stays pessimistic for weeks).
+    runway_windows: tuple[str, ...] = ("24h", "7d")
+    #: The oldest Grafana the dashboards are written for (``__requires``; schemaVersion 39).
+    grafana_version: str = "10.4.0"
+    #: "Right now" row: the spend rate over this window against the usual rate (the 7d burn
+    #: rate), and the keys driving it. The alerts link to these panel ids on the overview.
+    spend_now_window: str = "10m"
+    usual_rate_window: str = "7d"
+    right_now_row_id: int = 100
+    spend_now_panel_id: int = 101
+    spend_now_ratio_panel_id: int = 102
+    spend_now_graph_panel_id: int = 103
+    keys_now_panel_id: int = 104
+    #: How many keys the "right now" row lists.
+    keys_now_count: int = 5
+    #: The spend rate now against the usual one: orange from 3x, red from 10x.
+    spend_now_warning_ratio: float = 3
+    spend_now_critical_ratio: float = 10
+
 
 DEFAULT = MixinConfig()

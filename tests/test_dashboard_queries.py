@@ -75,12 +75,12 @@ def test_panel_query_returns_data_on_the_demo(demo_stack: DemoStack, query: Pane
 def test_template_variable_lists_values_on_the_demo(
     demo_stack: DemoStack, variable: VariableQuery
 ) -> None:
-    selector = variable.rendered(DEMO_VALUES) or "openrouter_exporter_build_info"
-    values = demo_stack.prometheus.query(f"group by ({variable.label}) ({selector})")
+    expr = variable.rendered(DEMO_VALUES)
+    if variable.label:
+        expr = f"group by ({variable.label}) ({expr})"
+    results = demo_stack.prometheus.query(expr)
 
-    assert [
-        sample.labels.get(variable.label) for sample in values if variable.label in sample.labels
-    ]
+    assert variable.options([(sample.labels, sample.value) for sample in results])
 
 
 def test_annotation_queries_are_valid_promql(demo_stack: DemoStack) -> None:

@@ -35,6 +35,9 @@ from typing import Any
 
 import pytest
 import yaml
+from mixin.__main__ import main as mixin_main
+from mixin.config import DEFAULT, MixinConfig
+from mixin.dashboards import generate as generate_dashboards
 
 from openrouter_exporter.config import Thresholds
 from tests.support.dashboards import (
@@ -47,9 +50,9 @@ from tests.support.dashboards import (
     PanelQuery,
     annotation_queries,
     dashboard_metric_names,
+    generated_dashboards,
     iter_panels,
     load_dashboards,
-    load_generator,
     metric_names,
     panel_queries,
     rendered_panel_queries,
@@ -179,24 +182,32 @@ def _walk(node: Any, key: str = "") -> Iterator[tuple[str, Any]]:
 # The generator and the committed JSON
 
 
-def test_committed_dashboards_are_what_the_generator_writes() -> None:
-    stale = load_generator().stale_files()
-    assert not stale, f"stale: {stale}; run python grafana/generate.py"
+def test_committed_dashboards_are_what_the_mixin_generates() -> None:
+    stale = [str(file.path) for file in generate_dashboards(DEFAULT) if file.stale()]
+    assert not stale, f"stale: {stale}; run python -m mixin"
 
 
-def test_generator_check_mode_passes_on_the_committed_dashboards() -> None:
-    assert load_generator().main(["--check"]) == 0
+def test_mixin_check_mode_passes_on_the_committed_files() -> None:
+    assert mixin_main(["--check"]) == 0
 
 
-def test_generator_check_mode_fails_on_a_stale_dashboard(tmp_path: Path) -> None:
-    generator = load_generator()
-    generator.write(tmp_path)
-    (tmp_path / "openrouter-overview.json").write_text("{}\n", encoding="utf-8")
-    assert generator.main(["--check", "--output", str(tmp_path)]) == 1
+def test_mixin_check_mode_fails_on_a_stale_dashboard(tmp_path: Path) -> None:
+    for file in generate_dashboards(DEFAULT):
+        file.write(tmp_path)
+    (tmp_path / "grafana" / "dashboards" / "openrouter-overview.json").write_text("{}\n")
+
+    assert mixin_main(["--check"], root=tmp_path) == 1
+
+
+def test_mixin_writes_what_check_mode_then_accepts(tmp_path: Path) -> None:
+    assert mixin_main([], root=tmp_path) == 0
+
+    assert mixin_main(["--check"], root=tmp_path) == 0
+    assert sorted(p.name for p in (tmp_path / "grafana" / "dashboards").iterdir()) == FILES
 
 
 def test_dashboard_folder_holds_exactly_the_generated_dashboards() -> None:
-    assert set(FILES) == set(load_generator().DASHBOARDS)
+    assert set(FILES) == set(generated_dashboards())
 
 
 # --------------------------------------------------------------------------------------
@@ -206,8 +217,19 @@ def test_dashboard_folder_holds_exactly_the_generated_dashboards() -> None:
 @pytest.mark.parametrize("file", FILES)
 def test_dashboard_has_no_import_placeholders(file: str) -> None:
     board = DASHBOARDS[file]
-    assert not {"__inputs", "__requires", "__elements"} & set(board)
+    assert not {"__inputs", "__elements"} & set(board)
     assert "${DS_" not in json.dumps(board)
+
+
+@pytest.mark.parametrize("file", FILES)
+def test_dashboard_requires_lists_grafana_the_data_source_and_every_panel_type(file: str) -> None:
+    board = DASHBOARDS[file]
+    required = {(item["type"], item["id"]): item for item in board["__requires"]}
+    panel_types = {panel["type"] for panel in iter_panels(board)} - {"row"}
+
+    assert required[("grafana", "grafana")]["version"] == DEFAULT.grafana_version
+    assert ("datasource", "prometheus") in required
+    assert {id_ for kind, id_ in required if kind == "panel"} == panel_types
 
 
 def test_dashboard_uids_are_fixed_readable_and_unique() -> None:
@@ -329,7 +351,23 @@ def test_drilldown_selects_model_provider_and_key() -> None:
     assert by_name["model"].label == "model"
     assert metric_names(by_name["model"].selector) == {"openrouter_model_spend_usd_total"}
     assert by_name["provider"].label == "provider"
-    assert by_name["key"].label == "key_name"
+    assert metric_names(by_name["key"].selector) == {"openrouter_key_info"}
+
+
+def test_key_variable_shows_names_and_selects_by_hash_when_two_keys_share_a_name() -> None:
+    key = next(query for query in variable_queries({"d": DRILLDOWN}) if query.name == "key")
+    results = [
+        ({"key_display": "prod · aaa111", "key_hash": "aaa111", "key_name": "prod"}, 1.0),
+        ({"key_display": "prod · bbb222", "key_hash": "bbb222", "key_name": "prod"}, 1.0),
+    ]
+
+    assert key.options(results) == [("prod · aaa111", "aaa111"), ("prod · bbb222", "bbb222")]
+
+
+def test_drilldown_panels_select_keys_by_hash() -> None:
+    keyed = [q for q in QUERIES if q.dashboard is DRILLDOWN and "$key" in q.expr]
+    assert keyed
+    assert all('key_hash=~"$key"' in q.expr and 'key_name=~"$key"' not in q.expr for q in keyed)
 
 
 @pytest.mark.parametrize("file", FILES)
@@ -384,16 +422,18 @@ def test_queries_read_only_exporter_metrics_or_prometheus_alerts(query: PanelQue
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=QUERY_IDS)
-def test_rate_functions_use_the_rate_interval(query: PanelQuery) -> None:
+def test_rate_functions_use_the_rate_interval_or_the_right_now_window(query: PanelQuery) -> None:
+    """The "right now" row rates over a fixed window, so that "now" means the same at every
+    zoom level; every other rate follows Grafana's ``$__rate_interval``."""
     for match in re.finditer(r"\b(?:rate|irate)\(", query.expr):
         window = re.search(r"\[([^\]]*)\]", query.expr[match.end() :])
         assert window is not None, query.expr
-        assert window.group(1) == "$__rate_interval", query.expr
+        assert window.group(1) in ("$__rate_interval", DEFAULT.spend_now_window), query.expr
 
 
 @pytest.mark.parametrize(("file", "panel"), QUERY_PANELS, ids=QUERY_PANEL_IDS)
 def test_rates_of_poll_driven_counters_span_more_than_one_poll(file: str, panel: Json) -> None:
-    if any("rate(" in target["expr"] for target in panel["targets"]):
+    if any("$__rate_interval" in target["expr"] for target in panel["targets"]):
         assert panel.get("interval") == "1m"
 
 
@@ -469,7 +509,8 @@ def test_overview_top_row_shows_the_state_in_big_numbers() -> None:
         "Balance",
         "Days remaining",
         "Runs out",
-        "Burn rate (24h)",
+        "Burn rate per day (24h)",
+        "Data age",
         "Keys near limit",
         "Firing alerts",
         "Failing endpoints",
@@ -488,15 +529,15 @@ def test_overview_answers_the_three_questions_on_the_first_screen() -> None:
         "Balance",
         "Days remaining",
         "Runs out",
+        "Data age",
+        "Spending now, per day (10m)",
+        "Now vs usual",
+        "Spend rate (10m) vs usual (7d)",
+        "Keys driving it (10m), per day",
         "Balance over time",
         "Burn rate by window",
         "Days remaining by window",
-        "Spend rate (real time)",
-        "This week vs before",
         "Top models by spend (7 days)",
-        "Model share (7 days)",
-        "Spend by provider (7 days)",
-        "Cost per request",
     } <= first_screen
 
 
@@ -525,6 +566,8 @@ TIMESTAMP = re.compile(r"_timestamp_seconds$")
 NOT_MONEY = {
     "Keys near limit": "a count of keys",
     "Requests per day by model (7-day mean)": "requests: spend divided by cost per request",
+    "Now vs usual": "a ratio: the spend rate now over the usual one",
+    "Runs out": "a date; the burn rate only tells when nothing is spent",
 }
 
 
@@ -672,7 +715,7 @@ def test_table_merges_have_one_row_key_per_query(file: str, panel: Json) -> None
         for target in panel["targets"]:
             assert target["format"] == "table"
             assert target["instant"] is True
-            assert re.match(r"\s*(max|sum|min) by \(", target["expr"]), target["expr"]
+            assert re.match(r"\s*\(?(max|sum|min) by \(", target["expr"]), target["expr"]
 
 
 # --------------------------------------------------------------------------------------
@@ -1062,7 +1105,9 @@ def test_panel_queries_list_every_target_of_every_panel() -> None:
 
 def test_panel_queries_render_with_demo_values_by_default() -> None:
     balance = next(q for q in QUERIES if q.panel_title == "Balance")
-    assert balance.rendered() == 'sum by (account) (openrouter_balance_usd{account=~"demo"})'
+    assert balance.rendered() == (
+        'max by (account) (openrouter_balance_usd{job=~".*", account=~"demo"})'
+    )
 
 
 def test_rendered_panel_queries_substitute_the_given_values() -> None:
@@ -1077,3 +1122,48 @@ def test_dashboard_metric_names_cover_panels_variables_and_annotations() -> None
     assert {"openrouter_balance_usd", "openrouter_up", "ALERTS"} <= names
     assert annotation_queries(DASHBOARDS)
     assert all(name.startswith("openrouter_") for name in names - PROMETHEUS_SERIES)
+
+
+# --------------------------------------------------------------------------------------
+# The mixin's selector
+
+SELECTOR = 'cluster="prod", namespace=~"llm-.*"'
+
+
+def _exporter_selectors(expr: str) -> Iterator[tuple[str, str]]:
+    """``(metric, matchers)`` of every ``openrouter_*`` series selector in ``expr``."""
+    tokens = tokenize(expr)
+    for index, token in enumerate(tokens):
+        if token.kind != "ident" or not token.text.startswith("openrouter_"):
+            continue
+        rest = tokens[index + 1 :]
+        if not rest or rest[0].text != "{":
+            yield token.text, ""
+            continue
+        end = next(i for i, t in enumerate(rest) if t.text == "}")
+        yield token.text, "".join(t.text for t in rest[1:end])
+
+
+def _all_expressions(boards: dict[str, Json]) -> list[str]:
+    expressions = [query.expr for query in panel_queries(boards)]
+    for board in boards.values():
+        for variable in board["templating"]["list"]:
+            if variable["type"] == "query":
+                expressions += [variable["definition"], variable["query"]["query"]]
+    return expressions
+
+
+def test_every_exporter_series_selector_carries_the_mixins_selector() -> None:
+    boards = generated_dashboards(MixinConfig(selector=SELECTOR))
+    wanted = "".join(t.text for t in tokenize(SELECTOR))
+
+    selectors = [s for expr in _all_expressions(boards) for s in _exporter_selectors(expr)]
+
+    assert len(selectors) > 100
+    assert [s for s in selectors if wanted not in s[1]] == []
+
+
+def test_the_default_selector_adds_no_matcher() -> None:
+    selectors = [s for expr in _all_expressions(DASHBOARDS) for s in _exporter_selectors(expr)]
+
+    assert not any("cluster" in matchers for _, matchers in selectors)

@@ -27,15 +27,15 @@ Typical end-to-end use::
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from mixin.config import DEFAULT, MixinConfig
+from mixin.dashboards import build
 
 Json = dict[str, Any]
 Values = Mapping[str, str | Sequence[str]]
@@ -70,18 +70,9 @@ ALL = "$__all"
 # Loading
 
 
-def load_generator() -> ModuleType:
-    """``grafana/generate.py`` as a module (it is a script, not part of the package)."""
-    name = "openrouter_grafana_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, GRAFANA_DIR / "generate.py")
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {GRAFANA_DIR / 'generate.py'}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+def generated_dashboards(config: MixinConfig = DEFAULT) -> dict[str, Json]:
+    """The dashboards the mixin builds from ``config``, by file name (not written anywhere)."""
+    return build(config)
 
 
 def load_dashboards(directory: Path = DASHBOARD_DIR) -> dict[str, Json]:
@@ -155,22 +146,45 @@ def panel_queries(dashboards: Mapping[str, Json] | None = None) -> list[PanelQue
 
 @dataclass(frozen=True, eq=False)
 class VariableQuery:
-    """A ``label_values(selector, label)`` template variable query."""
+    """A ``label_values(selector, label)`` or ``query_result(expr)`` template variable."""
 
     file: str
     dashboard: Json
     name: str
     query: str
+    #: ``label_values``: the series selector; ``query_result``: the expression.
     selector: str
+    #: ``label_values``: the label listed; ``query_result``: empty.
     label: str
+    #: Grafana's regex applied to each result (JavaScript syntax: ``(?<text>...)``).
+    regex: str = ""
 
     def rendered(self, values: Values | None = None) -> str:
         return substitute(self.selector, self.dashboard, values)
+
+    def options(self, results: Sequence[tuple[Mapping[str, str], float]]) -> list[tuple[str, str]]:
+        """``(text, value)`` of each option Grafana lists for these query results: the
+        label's values for ``label_values``; for ``query_result``, each result formatted as
+        ``{label="value", ...} value`` and matched with the variable's regex."""
+        if self.label:
+            found = sorted({labels[self.label] for labels, _ in results if self.label in labels})
+            return [(value, value) for value in found]
+        pattern = re.compile(re.sub(r"\(\?<(\w+)>", r"(?P<\1>", self.regex.strip("/")))
+        options = []
+        for labels, value in results:
+            text = "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+            match = pattern.search(f"{text} {value:g}")
+            if match is not None:
+                groups = match.groupdict()
+                option = groups.get("value") or match.group(0)
+                options.append((groups.get("text") or option, option))
+        return options
 
 
 _LABEL_VALUES = re.compile(
     r"^\s*label_values\(\s*(?:(?P<selector>.+?)\s*,\s*)?(?P<label>\w+)\s*\)\s*$"
 )
+_QUERY_RESULT = re.compile(r"^\s*query_result\((?P<expr>.+)\)\s*$", re.S)
 
 
 def variable_query_text(variable: Json) -> str:
@@ -181,7 +195,7 @@ def variable_query_text(variable: Json) -> str:
 
 
 def variable_queries(dashboards: Mapping[str, Json] | None = None) -> list[VariableQuery]:
-    """The ``label_values`` queries of every ``query`` template variable."""
+    """The ``label_values`` and ``query_result`` queries of every ``query`` variable."""
     boards = load_dashboards() if dashboards is None else dashboards
     found = []
     for file, board in boards.items():
@@ -189,19 +203,15 @@ def variable_queries(dashboards: Mapping[str, Json] | None = None) -> list[Varia
             if variable.get("type") != "query":
                 continue
             text = variable_query_text(variable)
-            match = _LABEL_VALUES.match(text)
-            if match is None:
-                raise ValueError(f"{file}: variable {variable['name']}: not label_values: {text}")
-            found.append(
-                VariableQuery(
-                    file,
-                    board,
-                    str(variable["name"]),
-                    text,
-                    match["selector"] or "",
-                    match["label"],
-                )
-            )
+            name = str(variable["name"])
+            regex = str(variable.get("regex", ""))
+            if match := _LABEL_VALUES.match(text):
+                selector, label = match["selector"] or "", match["label"]
+            elif match := _QUERY_RESULT.match(text):
+                selector, label = match["expr"], ""
+            else:
+                raise ValueError(f"{file}: variable {name}: not label_values/query_result: {text}")
+            found.append(VariableQuery(file, board, name, text, selector, label, regex))
     return found
 
 
