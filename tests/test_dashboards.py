@@ -28,6 +28,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
@@ -1167,3 +1168,93 @@ def test_the_default_selector_adds_no_matcher() -> None:
     selectors = [s for expr in _all_expressions(DASHBOARDS) for s in _exporter_selectors(expr)]
 
     assert not any("cluster" in matchers for _, matchers in selectors)
+
+
+# --------------------------------------------------------------------------------------
+# Truthful headline numbers (what the real-Prometheus tests in test_dashboard_truth.py prove)
+
+
+@pytest.mark.parametrize("file", FILES)
+def test_headline_numbers_sit_next_to_a_data_age(file: str) -> None:
+    top = [p for p in DASHBOARDS[file]["panels"] if p["gridPos"]["y"] == 0]
+    ages = [p for p in top if p["title"] == "Data age"]
+
+    assert len(ages) == 1
+    assert "openrouter_last_success_timestamp_seconds" in ages[0]["targets"][0]["expr"]
+    assert "last_over_time(" in ages[0]["targets"][0]["expr"]
+
+
+@pytest.mark.parametrize(("file", "panel"), _panels_of("stat"), ids=_ids(_panels_of("stat")))
+def test_stat_panels_are_instant_and_say_when_there_is_no_value(file: str, panel: Json) -> None:
+    assert all(target["instant"] and not target["range"] for target in panel["targets"])
+    assert panel["options"]["graphMode"] == "none"
+    assert panel["fieldConfig"]["defaults"]["noValue"]
+
+
+def _per_day(panel: Json) -> bool:
+    exprs = " ".join(target["expr"] for target in panel.get("targets", []))
+    return panel["fieldConfig"]["defaults"]["unit"] == "currencyUSD" and (
+        "* 86400" in exprs or "openrouter_burn_rate_usd_per_day" in exprs
+    )
+
+
+@pytest.mark.parametrize(("file", "panel"), QUERY_PANELS, ids=QUERY_PANEL_IDS)
+def test_usd_per_day_panels_say_per_day(file: str, panel: Json) -> None:
+    if not _per_day(panel):
+        return
+    if panel["type"] == "timeseries":
+        assert panel["fieldConfig"]["defaults"]["custom"]["axisLabel"] == "USD/day"
+    else:
+        assert "per day" in panel["title"]
+
+
+def test_every_usd_per_day_graph_is_found() -> None:
+    graphs = [p["title"] for _, p in QUERY_PANELS if p["type"] == "timeseries" and _per_day(p)]
+
+    assert len(graphs) == 3
+    assert "Burn rate by window" in graphs
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=QUERY_IDS)
+def test_rates_in_stats_and_instant_panels_are_guarded_by_the_exporters_liveness(
+    query: PanelQuery,
+) -> None:
+    """A rate or increase keeps a value for its whole window after the last scrape; joined
+    with the current ``openrouter_up`` it disappears with the exporter (see
+    tests/test_dashboard_truth.py)."""
+    if query.instant and re.search(r"\b(rate|increase)\(", query.expr):
+        assert "openrouter_up{" in query.expr, query.expr
+
+
+def test_dashboard_thresholds_follow_the_mixin_config() -> None:
+    config = MixinConfig(runway_warning_days=5, runway_critical_days=2, stale_warning_seconds=60)
+    boards = generated_dashboards(config)
+    panels = {p["title"]: p for p in boards["openrouter-overview.json"]["panels"]}
+
+    def steps(title: str) -> list[float | None]:
+        return [s["value"] for s in panels[title]["fieldConfig"]["defaults"]["thresholds"]["steps"]]
+
+    assert steps("Days remaining") == [None, 2, 5]
+    assert steps("Data age") == [None, 60, DEFAULT.stale_critical_seconds]
+
+
+def test_right_now_panels_keep_the_ids_the_alerts_link_to() -> None:
+    ids = {p["id"]: p["title"] for p in OVERVIEW["panels"]}
+
+    assert ids[DEFAULT.right_now_row_id] == "Right now"
+    assert ids[DEFAULT.spend_now_panel_id].startswith("Spending now")
+    assert ids[DEFAULT.spend_now_ratio_panel_id] == "Now vs usual"
+    assert ids[DEFAULT.spend_now_graph_panel_id].startswith("Spend rate")
+    assert ids[DEFAULT.keys_now_panel_id].startswith("Keys driving it")
+
+
+def test_python_dash_m_mixin_check_passes_on_the_committed_files() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mixin", "--check"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr

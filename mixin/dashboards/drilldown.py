@@ -24,7 +24,15 @@ from mixin.dashboards.panels import (
     timeseries,
 )
 from mixin.dashboards.queries import ACCOUNT, JOB, KEY_LABELS, Series, dedup, increase, rate
-from mixin.dashboards.shared import KEY_ENDPOINTS, keys_table, provider_share
+from mixin.dashboards.shared import (
+    DATA_AGE_LOOKBACK,
+    KEY_ENDPOINTS,
+    activity_age_override,
+    data_age,
+    data_age_steps,
+    keys_table,
+    provider_share,
+)
 
 FILE = "openrouter-drilldown.json"
 MODEL = 'model=~"$model"'
@@ -71,7 +79,7 @@ def headline(config: MixinConfig, models: Series, keys: Series, grid: Grid) -> N
     grid.band(
         4,
         (
-            6,
+            5,
             stat(
                 "Spend, last 7 days",
                 "Spend of the selected models over the last 7 completed UTC days, from "
@@ -83,7 +91,7 @@ def headline(config: MixinConfig, models: Series, keys: Series, grid: Grid) -> N
             ),
         ),
         (
-            6,
+            5,
             stat(
                 "Spend, last 30 days",
                 "Spend of the selected models over the last 30 completed UTC days, from "
@@ -95,7 +103,7 @@ def headline(config: MixinConfig, models: Series, keys: Series, grid: Grid) -> N
             ),
         ),
         (
-            6,
+            5,
             stat(
                 "Selected keys: spend rate per day",
                 "What the selected keys spend now, in USD per day: the rate of "
@@ -118,7 +126,7 @@ def headline(config: MixinConfig, models: Series, keys: Series, grid: Grid) -> N
             ),
         ),
         (
-            6,
+            5,
             stat(
                 "Selected keys: spend (24h)",
                 "What the selected keys spent over the last 24 hours: the increase of "
@@ -135,6 +143,31 @@ def headline(config: MixinConfig, models: Series, keys: Series, grid: Grid) -> N
                 unit="currencyUSD",
                 color_mode="none",
                 decimals=2,
+            ),
+        ),
+        (
+            4,
+            stat(
+                "Data age",
+                "How old the per-model and per-key figures are: now minus the latest successful "
+                "poll of /activity and of /keys (or /key) "
+                "(`openrouter_last_success_timestamp_seconds`) that Prometheus holds from the "
+                f"last {DATA_AGE_LOOKBACK}, counting on when the exporter dies. Keys: orange "
+                f"after {config.stale_warning_seconds / 60:g} minutes, red after "
+                f"{config.stale_critical_seconds / 3600:g} hours; activity (polled every 30 "
+                f"minutes): orange after {config.activity_stale_warning_seconds / 3600:g} hours.",
+                [
+                    Target(
+                        data_age(Series(config), "account, endpoint", 'endpoint=~"activity|keys?"'),
+                        "{{endpoint}} · {{account}}",
+                    )
+                ],
+                unit="s",
+                steps=data_age_steps(config),
+                overrides=[activity_age_override(config)],
+                text_mode="value_and_name",
+                decimals=0,
+                no_value=f"no data for {DATA_AGE_LOOKBACK}",
             ),
         ),
     )

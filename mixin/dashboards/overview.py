@@ -13,7 +13,6 @@ from mixin.dashboards.panels import (
     alertlist,
     bargauge,
     data_link,
-    override,
     piechart,
     stat,
     threshold_line,
@@ -23,12 +22,18 @@ from mixin.dashboards.panels import (
     with_id,
 )
 from mixin.dashboards.queries import ALERT_ACCOUNT, JOB, KEY_LABELS, Series, dedup, increase, rate
-from mixin.dashboards.shared import KEY_ENDPOINTS, keys_table, provider_share
+from mixin.dashboards.shared import (
+    DATA_AGE_LOOKBACK,
+    KEY_ENDPOINTS,
+    activity_age_override,
+    data_age,
+    data_age_steps,
+    keys_table,
+    provider_share,
+)
 
 FILE = "openrouter-overview.json"
 INFINITY_IS_NO_SPEND = value_map({"Infinity": ("no spend", "green")})
-#: How far back "Data age" looks for the latest successful poll.
-DATA_AGE_LOOKBACK = "7d"
 
 
 def runway_steps(config: MixinConfig) -> Steps:
@@ -211,7 +216,6 @@ def headline(config: MixinConfig, s: Series, grid: Grid) -> None:
 
 
 def data_age_stat(config: MixinConfig, s: Series) -> Json:
-    last_success = s("openrouter_last_success_timestamp_seconds", 'endpoint="credits"')
     return stat(
         "Data age",
         "How old the balance and spend figures are: now minus the latest successful poll of "
@@ -221,24 +225,11 @@ def data_age_stat(config: MixinConfig, s: Series) -> Json:
         f"every minute by default: orange after {config.stale_warning_seconds / 60:g} minutes, "
         f"red after {config.stale_critical_seconds / 3600:g} hours (the OpenRouterDataStale "
         "alert's thresholds).",
-        [
-            Target(
-                f"time() - max by (account) (last_over_time({last_success}[{DATA_AGE_LOOKBACK}]))",
-                "{{account}}",
-            )
-        ],
+        [Target(data_age(s, "account", 'endpoint="credits"'), "{{account}}")],
         unit="s",
         steps=data_age_steps(config),
         decimals=0,
         no_value=f"no data for {DATA_AGE_LOOKBACK}",
-    )
-
-
-def data_age_steps(config: MixinConfig) -> Steps:
-    return (
-        (None, "green"),
-        (config.stale_warning_seconds, "orange"),
-        (config.stale_critical_seconds, "red"),
     )
 
 
@@ -305,6 +296,7 @@ def right_now(config: MixinConfig, s: Series, grid: Grid) -> None:
                     [Target(f"{now} / on (account) {usual_spend(config, s)}", "{{account}}")],
                     unit="suffix:x",
                     steps=ratio_steps,
+                    mappings=[value_map({"Infinity": ("no usual spend to compare", "orange")})],
                     decimals=1,
                 ),
                 config.spend_now_ratio_panel_id,
@@ -529,7 +521,6 @@ def money_panels(config: MixinConfig, s: Series) -> dict[str, Json]:
 
 def exporter_health(config: MixinConfig, s: Series, grid: Grid) -> None:
     grid.row("Exporter health and data freshness")
-    last_success = s("openrouter_last_success_timestamp_seconds")
     grid.band(
         6,
         (
@@ -567,23 +558,14 @@ def exporter_health(config: MixinConfig, s: Series, grid: Grid) -> None:
                 "the thresholds of the OpenRouterDataStale alert.",
                 [
                     Target(
-                        "time() - max by (account, endpoint) "
-                        f"(last_over_time({last_success}[{DATA_AGE_LOOKBACK}]))",
+                        data_age(s, "account, endpoint"),
                         "{{endpoint}} · {{account}}",
                         instant=True,
                     )
                 ],
                 unit="s",
                 steps=data_age_steps(config),
-                overrides=[
-                    override(
-                        "byRegexp",
-                        "activity.*",
-                        thresholds=thresholds(
-                            ((None, "green"), (config.activity_stale_warning_seconds, "orange"))
-                        ),
-                    )
-                ],
+                overrides=[activity_age_override(config)],
                 minimum=0,
             ),
         ),

@@ -17,7 +17,6 @@ Three rules hold for every query the dashboards run:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mixin.config import MixinConfig
@@ -74,7 +73,3 @@ def rate(labels: str, selector: str, window: str = "$__rate_interval") -> str:
 def increase(labels: str, selector: str, window: str) -> str:
     """The increase of a counter over ``window``, per series, deduplicated to ``labels``."""
     return dedup(labels, f"increase({selector}[{window}])")
-
-
-def by(labels: Sequence[str]) -> str:
-    return ", ".join(labels)

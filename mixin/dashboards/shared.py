@@ -1,4 +1,4 @@
-"""Panels both dashboards show: the keys table and the provider share."""
+"""What both dashboards show: the keys table, the provider share, the age of the data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from mixin.config import SECONDS_PER_DAY, MixinConfig
 from mixin.dashboards.frame import drilldown_url
 from mixin.dashboards.panels import (
     Json,
+    Steps,
     Target,
     data_link,
     override,
@@ -18,6 +19,33 @@ from mixin.dashboards.queries import KEY_LABELS, Series, dedup, increase
 
 #: The endpoints per-key data comes from (/keys with a management key, else /key).
 KEY_ENDPOINTS = "keys?"
+#: How far back a data age looks for the latest successful poll.
+DATA_AGE_LOOKBACK = "7d"
+
+
+def data_age(s: Series, labels: str, *matchers: str) -> str:
+    """Seconds since the latest successful poll Prometheus holds (stale markers skipped, so
+    the age keeps growing after the exporter dies)."""
+    last = s("openrouter_last_success_timestamp_seconds", *matchers)
+    return f"time() - max by ({labels}) (last_over_time({last}[{DATA_AGE_LOOKBACK}]))"
+
+
+def data_age_steps(config: MixinConfig) -> Steps:
+    """The OpenRouterDataStale alert's thresholds for credits, key and keys."""
+    return (
+        (None, "green"),
+        (config.stale_warning_seconds, "orange"),
+        (config.stale_critical_seconds, "red"),
+    )
+
+
+def activity_age_override(config: MixinConfig) -> Json:
+    """/activity is polled every 30 minutes: its age warns later."""
+    return override(
+        "byRegexp",
+        "activity.*",
+        thresholds=thresholds(((None, "green"), (config.activity_stale_warning_seconds, "orange"))),
+    )
 
 
 def keys_table(config: MixinConfig, s: Series, title: str) -> Json:
@@ -166,18 +194,19 @@ def keys_table(config: MixinConfig, s: Series, title: str) -> Json:
 def provider_share(s: Series) -> Json:
     """Spend per provider over 7 days (the whole ledger until a day has completed)."""
     identity = "account, model, provider"
-    ledger = f"sum by (provider) ({dedup(identity, s('openrouter_model_spend_usd_total'))})"
-    week = f"sum by (provider) ({increase(identity, s('openrouter_model_spend_usd_total'), '7d')})"
+    spend = s("openrouter_model_spend_usd_total")
+    ledger = f"sum by (provider) ({dedup(identity, spend)})"
+    week = f"sum by (provider) ({s.guarded(increase(identity, spend, '7d'), 'activity')})"
     return piechart(
         "Spend by provider (7 days)",
         "Share of spend per provider over the last 7 days: the increase of "
         "`openrouter_model_spend_usd_total` (the per-model ledger, completed UTC days only). "
         "Until Prometheus has seen a day complete (a fresh install), the whole ledger is shown "
         "instead: the 30 days seeded at the exporter's first start plus every day since. "
-        "Empty when the exporter is not scraped.",
+        "Empty when the exporter is not scraped or its /activity poll fails (`openrouter_up`).",
         [
             Target(
-                f"(({week} > 0) and on (provider) {ledger}) or on () {ledger}",
+                f"({week} > 0) or on () {ledger}",
                 "{{provider}}",
                 instant=True,
             )
