@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from mixin.config import DEFAULT
 
 from tests.support.dashboards import (
     DEMO_VALUES,
@@ -101,3 +102,26 @@ def test_every_metric_a_dashboard_reads_is_one_the_exporter_serves(
     missing = dashboard_metric_names() - PROMETHEUS_SERIES - served
 
     assert not missing, f"dashboards read metrics the exporter does not serve: {sorted(missing)}"
+
+
+def _overview_value(prometheus: PrometheusServer, panel_id: int, ref_id: str, at: float) -> float:
+    query = next(
+        q
+        for q in QUERIES
+        if q.dashboard_uid == DEFAULT.overview_uid and q.panel_id == panel_id and q.ref_id == ref_id
+    )
+    samples = prometheus.query(query.rendered(DEMO_VALUES), at=at)
+    assert len(samples) == 1, f"{query}: {samples}"
+    return samples[0].value
+
+
+def test_now_vs_usual_is_the_spend_rate_now_over_the_usual_rate(demo_stack: DemoStack) -> None:
+    at = time.time() - 1.0
+    prometheus = demo_stack.prometheus
+
+    now = _overview_value(prometheus, DEFAULT.spend_now_panel_id, "A", at)
+    usual = _overview_value(prometheus, DEFAULT.spend_now_graph_panel_id, "B", at)
+    ratio = _overview_value(prometheus, DEFAULT.spend_now_ratio_panel_id, "A", at)
+
+    assert now > 0
+    assert ratio == pytest.approx(now / usual)

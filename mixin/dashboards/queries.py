@@ -52,8 +52,9 @@ class Series:
         return f"(max by (account) ({up}) == 1)"
 
     def guarded(self, expr: str, endpoints: str) -> str:
-        """``expr`` (which must keep the ``account`` label) while :meth:`live` holds."""
-        return f"({expr}) and on (account) {self.live(endpoints)}"
+        """``expr`` (which must keep the ``account`` label) while :meth:`live` holds;
+        parenthesised, since ``and`` binds looser than arithmetic around it."""
+        return f"(({expr}) and on (account) {self.live(endpoints)})"
 
     def window_matcher(self) -> str:
         """The runway windows of the config as a ``window=~"..."`` matcher."""
