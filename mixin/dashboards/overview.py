@@ -45,172 +45,196 @@ def runway_steps(config: MixinConfig) -> Steps:
     )
 
 
+def balance_stat(s: Series) -> Json:
+    return stat(
+        "Balance",
+        "Credits left now: purchased minus used, from `openrouter_balance_usd` (refreshed "
+        "by the exporter's poll of /credits). Red at or below zero: OpenRouter then "
+        'refuses every request with 402, free models included. "no current data" when '
+        'Prometheus holds no current value (the exporter is down or not scraped): "Data '
+        'age" says since when.',
+        [Target(dedup("account", s("openrouter_balance_usd")), "{{account}}")],
+        unit="currencyUSD",
+        steps=((None, "red"), (0.01, "green")),
+        decimals=2,
+    )
+
+
+def days_remaining_stat(config: MixinConfig, s: Series) -> Json:
+    runway = f"min by (account) ({s('openrouter_days_remaining', s.window_matcher())})"
+    return stat(
+        "Days remaining",
+        "Runway at the more pessimistic of the "
+        f"{' and '.join(config.runway_windows)} burn rates: the minimum of "
+        f"`openrouter_days_remaining` over those windows, exactly what the "
+        "OpenRouterCreditsRunwayLow alert reads (30d is left out: after a cut in spend "
+        f"it would stay pessimistic for weeks). Red under {config.runway_critical_days:g} "
+        f"day, orange under {config.runway_warning_days:g} days: the exporter's default "
+        "`openrouter_runway_threshold_days` (critical, warning) that the alert compares "
+        "against. Per-account thresholds tuned in the exporter's configuration move the "
+        'alert, not these colours; the "Days remaining by window" graph draws the '
+        'configured ones. "no spend" when nothing is being spent.',
+        [Target(runway, "{{account}}")],
+        unit="d",
+        steps=runway_steps(config),
+        mappings=[INFINITY_IS_NO_SPEND],
+        decimals=1,
+    )
+
+
+def runs_out_stat(s: Series) -> Json:
+    windows = s.window_matcher()
+    return stat(
+        "Runs out",
+        "Projected exhaustion: the earlier `openrouter_exhaustion_timestamp_seconds` "
+        'of the runway windows (the same forecast as "Days remaining" and the runway '
+        "alert), converted from seconds to the milliseconds Grafana expects. "
+        '"not running out" when nothing is being spent (`openrouter_burn_rate_usd_per_day` '
+        "is 0 in every runway window).",
+        [
+            Target(
+                "min by (account) "
+                f"({s('openrouter_exhaustion_timestamp_seconds', windows)}) * 1000 "
+                "or on (account) ("
+                + dedup("account", s("openrouter_burn_rate_usd_per_day", windows))
+                + " == 0) + Inf",
+                "{{account}}",
+            )
+        ],
+        unit="dateTimeFromNow",
+        color_mode="none",
+        mappings=[value_map({"Infinity": ("not running out", "text")})],
+    )
+
+
+def burn_rate_per_day_stat(s: Series) -> Json:
+    return stat(
+        "Burn rate per day (24h)",
+        "Spend per day over the last 24 hours, from `openrouter_burn_rate_usd_per_day` "
+        'with window="24h" (the exporter\'s own samples of credits used). The exporter '
+        "needs an hour of history for it; until then the panel falls back to the 7-day "
+        "window, and the name under the value says which window is shown.",
+        [
+            Target(
+                dedup("account, window", s("openrouter_burn_rate_usd_per_day", 'window="24h"'))
+                + " or on (account) "
+                + dedup("account, window", s("openrouter_burn_rate_usd_per_day", 'window="7d"')),
+                "{{window}} · {{account}}",
+            )
+        ],
+        unit="currencyUSD",
+        color_mode="none",
+        text_mode="value_and_name",
+        decimals=2,
+    )
+
+
+def keys_near_limit_stat(config: MixinConfig, s: Series) -> Json:
+    return stat(
+        "Keys near limit",
+        f"Enabled keys with less than {config.key_near_limit_ratio:.0%} of their spending "
+        "limit left: `openrouter_key_limit_remaining_usd` / `openrouter_key_limit_usd`, "
+        "without the keys `openrouter_key_disabled` marks disabled (the "
+        "OpenRouterKeyLimitLow alert's condition; unlimited keys never count). Zero "
+        "only when `openrouter_key_info` shows keys; no value when the keys were never "
+        "fetched.",
+        [
+            Target(
+                f"count({dedup(KEY_LABELS, s('openrouter_key_limit_remaining_usd'))} "
+                f"/ ({dedup(KEY_LABELS, s('openrouter_key_limit_usd'))} > 0) "
+                f"< {config.key_near_limit_ratio} unless on (account, key_hash) "
+                f"({dedup(KEY_LABELS, s('openrouter_key_disabled'))} == 1)) "
+                f"or 0 * count({dedup(KEY_LABELS, s('openrouter_key_info'))})",
+                "keys",
+            )
+        ],
+        unit="none",
+        steps=((None, "green"), (1, "orange")),
+    )
+
+
+def firing_alerts_stat() -> Json:
+    return stat(
+        "Firing alerts",
+        'OpenRouter alerts firing now: `ALERTS{alertname=~"OpenRouter.*", '
+        'alertstate="firing"}` for the selected accounts (or without an account '
+        "label), each alert counted once whatever job or instance label copies of it "
+        "carry. Prometheus keeps ALERTS series only while an alert is active, so no "
+        "series means none is firing and the query falls back to `vector(0)`. It cannot "
+        "tell whether the rules are loaded: check Prometheus' Status → Rules.",
+        [
+            Target(
+                "count(group without (job, instance) "
+                f'(ALERTS{{alertname=~"OpenRouter.*", alertstate="firing", '
+                f"{ALERT_ACCOUNT}}})) or vector(0)",
+                "firing",
+            )
+        ],
+        unit="none",
+        steps=((None, "green"), (1, "red")),
+    )
+
+
+def failing_endpoints_stat(s: Series) -> Json:
+    up = s("openrouter_up")
+    return stat(
+        "Failing endpoints",
+        "OpenRouter endpoints (credits, key, keys, activity) whose latest poll failed "
+        "(`openrouter_up` == 0) and that the exporter keeps retrying (two or more "
+        "requests in the last hour, from `openrouter_api_requests_total`), as in the "
+        "OpenRouterAPIErrors alert: an endpoint the exporter stopped asking by design, "
+        'such as /credits with only an inference key, does not count. "all OK" when '
+        'none fails; "exporter not scraped" when Prometheus has no current '
+        "`openrouter_up` (the exporter is down or not scraped). Details in the exporter "
+        "health row below.",
+        [
+            Target(
+                f"count({dedup('account, endpoint', up)} == 0 and on (account, endpoint) "
+                + increase("account, endpoint", s("openrouter_api_requests_total"), "1h")
+                + f" >= 2) or 0 * count({dedup('account, endpoint', up)})",
+                "failing",
+            )
+        ],
+        unit="none",
+        steps=((None, "green"), (1, "red")),
+        mappings=[value_map({"0": ("all OK", "green")})],
+        no_value="exporter not scraped",
+    )
+
+
 def headline(config: MixinConfig, s: Series, grid: Grid) -> None:
     """The top band: the state, readable in five seconds. Every number is current (instant
     queries) or absent; "Data age" says how old the data behind them is."""
-    windows = s.window_matcher()
-    runway = f"min by (account) ({s('openrouter_days_remaining', windows)})"
-    up = s("openrouter_up")
     grid.band(
         4,
         (
             3,
-            stat(
-                "Balance",
-                "Credits left now: purchased minus used, from `openrouter_balance_usd` (refreshed "
-                "by the exporter's poll of /credits). Red at or below zero: OpenRouter then "
-                'refuses every request with 402, free models included. "no current data" when '
-                'Prometheus holds no current value (the exporter is down or not scraped): "Data '
-                'age" says since when.',
-                [Target(dedup("account", s("openrouter_balance_usd")), "{{account}}")],
-                unit="currencyUSD",
-                steps=((None, "red"), (0.01, "green")),
-                decimals=2,
-            ),
+            balance_stat(s),
         ),
         (
             3,
-            stat(
-                "Days remaining",
-                "Runway at the more pessimistic of the "
-                f"{' and '.join(config.runway_windows)} burn rates: the minimum of "
-                f"`openrouter_days_remaining` over those windows, exactly what the "
-                "OpenRouterCreditsRunwayLow alert reads (30d is left out: after a cut in spend "
-                f"it would stay pessimistic for weeks). Red under {config.runway_critical_days:g} "
-                f"day, orange under {config.runway_warning_days:g} days: the exporter's default "
-                "`openrouter_runway_threshold_days` (critical, warning) that the alert compares "
-                "against. Per-account thresholds tuned in the exporter's configuration move the "
-                'alert, not these colours; the "Days remaining by window" graph draws the '
-                'configured ones. "no spend" when nothing is being spent.',
-                [Target(runway, "{{account}}")],
-                unit="d",
-                steps=runway_steps(config),
-                mappings=[INFINITY_IS_NO_SPEND],
-                decimals=1,
-            ),
+            days_remaining_stat(config, s),
         ),
         (
             4,
-            stat(
-                "Runs out",
-                "Projected exhaustion: the earlier `openrouter_exhaustion_timestamp_seconds` "
-                'of the runway windows (the same forecast as "Days remaining" and the runway '
-                "alert), converted from seconds to the milliseconds Grafana expects. "
-                '"not running out" when nothing is being spent (`openrouter_burn_rate_usd_per_day` '
-                "is 0 in every runway window).",
-                [
-                    Target(
-                        "min by (account) "
-                        f"({s('openrouter_exhaustion_timestamp_seconds', windows)}) * 1000 "
-                        "or on (account) ("
-                        + dedup("account", s("openrouter_burn_rate_usd_per_day", windows))
-                        + " == 0) + Inf",
-                        "{{account}}",
-                    )
-                ],
-                unit="dateTimeFromNow",
-                color_mode="none",
-                mappings=[value_map({"Infinity": ("not running out", "text")})],
-            ),
+            runs_out_stat(s),
         ),
         (
             3,
-            stat(
-                "Burn rate per day (24h)",
-                "Spend per day over the last 24 hours, from `openrouter_burn_rate_usd_per_day` "
-                'with window="24h" (the exporter\'s own samples of credits used). The exporter '
-                "needs an hour of history for it; until then the panel falls back to the 7-day "
-                "window, and the name under the value says which window is shown.",
-                [
-                    Target(
-                        dedup(
-                            "account, window", s("openrouter_burn_rate_usd_per_day", 'window="24h"')
-                        )
-                        + " or on (account) "
-                        + dedup(
-                            "account, window", s("openrouter_burn_rate_usd_per_day", 'window="7d"')
-                        ),
-                        "{{window}} · {{account}}",
-                    )
-                ],
-                unit="currencyUSD",
-                color_mode="none",
-                text_mode="value_and_name",
-                decimals=2,
-            ),
+            burn_rate_per_day_stat(s),
         ),
         (3, data_age_stat(config, s)),
         (
             3,
-            stat(
-                "Keys near limit",
-                f"Enabled keys with less than {config.key_near_limit_ratio:.0%} of their spending "
-                "limit left: `openrouter_key_limit_remaining_usd` / `openrouter_key_limit_usd`, "
-                "without the keys `openrouter_key_disabled` marks disabled (the "
-                "OpenRouterKeyLimitLow alert's condition; unlimited keys never count). Zero "
-                "only when `openrouter_key_info` shows keys; no value when the keys were never "
-                "fetched.",
-                [
-                    Target(
-                        f"count({dedup(KEY_LABELS, s('openrouter_key_limit_remaining_usd'))} "
-                        f"/ ({dedup(KEY_LABELS, s('openrouter_key_limit_usd'))} > 0) "
-                        f"< {config.key_near_limit_ratio} unless on (account, key_hash) "
-                        f"({dedup(KEY_LABELS, s('openrouter_key_disabled'))} == 1)) "
-                        f"or 0 * count({dedup(KEY_LABELS, s('openrouter_key_info'))})",
-                        "keys",
-                    )
-                ],
-                unit="none",
-                steps=((None, "green"), (1, "orange")),
-            ),
+            keys_near_limit_stat(config, s),
         ),
         (
             2,
-            stat(
-                "Firing alerts",
-                'OpenRouter alerts firing now: `ALERTS{alertname=~"OpenRouter.*", '
-                'alertstate="firing"}` for the selected accounts (or without an account '
-                "label), each alert counted once whatever job or instance label copies of it "
-                "carry. Prometheus keeps ALERTS series only while an alert is active, so no "
-                "series means none is firing and the query falls back to `vector(0)`. It cannot "
-                "tell whether the rules are loaded: check Prometheus' Status → Rules.",
-                [
-                    Target(
-                        "count(group without (job, instance) "
-                        f'(ALERTS{{alertname=~"OpenRouter.*", alertstate="firing", '
-                        f"{ALERT_ACCOUNT}}})) or vector(0)",
-                        "firing",
-                    )
-                ],
-                unit="none",
-                steps=((None, "green"), (1, "red")),
-            ),
+            firing_alerts_stat(),
         ),
         (
             3,
-            stat(
-                "Failing endpoints",
-                "OpenRouter endpoints (credits, key, keys, activity) whose latest poll failed "
-                "(`openrouter_up` == 0) and that the exporter keeps retrying (two or more "
-                "requests in the last hour, from `openrouter_api_requests_total`), as in the "
-                "OpenRouterAPIErrors alert: an endpoint the exporter stopped asking by design, "
-                'such as /credits with only an inference key, does not count. "all OK" when '
-                'none fails; "exporter not scraped" when Prometheus has no current '
-                "`openrouter_up` (the exporter is down or not scraped). Details in the exporter "
-                "health row below.",
-                [
-                    Target(
-                        f"count({dedup('account, endpoint', up)} == 0 and on (account, endpoint) "
-                        + increase("account, endpoint", s("openrouter_api_requests_total"), "1h")
-                        + f" >= 2) or 0 * count({dedup('account, endpoint', up)})",
-                        "failing",
-                    )
-                ],
-                unit="none",
-                steps=((None, "green"), (1, "red")),
-                mappings=[value_map({"0": ("all OK", "green")})],
-                no_value="exporter not scraped",
-            ),
+            failing_endpoints_stat(s),
         ),
     )
 
@@ -519,162 +543,186 @@ def money_panels(config: MixinConfig, s: Series) -> dict[str, Json]:
     }
 
 
+def endpoint_status_stat(s: Series) -> Json:
+    return stat(
+        "Endpoint status",
+        "Latest poll of each OpenRouter endpoint, from `openrouter_up` (1: succeeded). "
+        "A failing endpoint keeps its last good values in every other panel, which "
+        'then grow stale: see "Data age". With only an inference key, /credits shows '
+        "FAILING by design (it needs a management key).",
+        [
+            Target(
+                dedup("account, endpoint", s("openrouter_up")),
+                "{{endpoint}} · {{account}}",
+            )
+        ],
+        unit="none",
+        steps=((None, "red"), (1, "green")),
+        mappings=[value_map({"0": ("FAILING", "red"), "1": ("OK", "green")})],
+        text_mode="value_and_name",
+        no_value="exporter not scraped",
+    )
+
+
+def data_age_by_endpoint_panel(config: MixinConfig, s: Series) -> Json:
+    return bargauge(
+        "Data age by endpoint",
+        "Time since the latest successful poll of each endpoint that Prometheus holds "
+        f"from the last {DATA_AGE_LOOKBACK}: now minus "
+        "`openrouter_last_success_timestamp_seconds`, growing when the exporter dies. "
+        "credits, key and keys are polled every minute by default: orange after "
+        f"{config.stale_warning_seconds / 60:g} minutes, red after "
+        f"{config.stale_critical_seconds / 3600:g} hours; activity every 30 minutes: "
+        f"orange after {config.activity_stale_warning_seconds / 3600:g} hours. These are "
+        "the thresholds of the OpenRouterDataStale alert.",
+        [
+            Target(
+                data_age(s, "account, endpoint"),
+                "{{endpoint}} · {{account}}",
+                instant=True,
+            )
+        ],
+        unit="s",
+        steps=data_age_steps(config),
+        overrides=[activity_age_override(config)],
+        minimum=0,
+    )
+
+
+def poll_errors_panel(s: Series) -> Json:
+    return timeseries(
+        "Poll errors (last hour)",
+        "Failed requests to OpenRouter in the trailing hour, by endpoint and reason "
+        "(`http_401`, `http_429`, `timeout`, `invalid_response`, ...), from "
+        "`openrouter_api_errors_total`. Endpoints without any error series show 0, "
+        "taken from `openrouter_api_requests_total`, so a flat zero means polls were "
+        "made and none failed.",
+        [
+            Target(
+                increase("account, endpoint, reason", s("openrouter_api_errors_total"), "1h")
+                + " or on (account, endpoint) 0 * "
+                + increase("account, endpoint", s("openrouter_api_requests_total"), "1h"),
+                "{{endpoint}} {{reason}} · {{account}}",
+            )
+        ],
+        unit="short",
+        minimum=0,
+        decimals=0,
+    )
+
+
+def poll_duration_panel(s: Series) -> Json:
+    return timeseries(
+        "Poll duration",
+        "How long the latest poll of each endpoint took, from `openrouter_poll_duration_seconds`.",
+        [
+            Target(
+                dedup("account, endpoint", s("openrouter_poll_duration_seconds")),
+                "{{endpoint}} · {{account}}",
+            )
+        ],
+        unit="s",
+        minimum=0,
+    )
+
+
+def requests_to_openrouter_panel(s: Series) -> Json:
+    return timeseries(
+        "Requests to OpenRouter (last hour)",
+        "Requests the exporter sent to OpenRouter in the trailing hour, by endpoint, "
+        "from `openrouter_api_requests_total`: the cost of monitoring to OpenRouter, "
+        "whatever the number of scrapers (the count of one exporter: pick its job when "
+        "several exporters poll the same account).",
+        [
+            Target(
+                increase("account, endpoint", s("openrouter_api_requests_total"), "1h"),
+                "{{endpoint}} · {{account}}",
+            )
+        ],
+        unit="short",
+        minimum=0,
+        decimals=0,
+    )
+
+
+def per_model_data_lag_stat(s: Series) -> Json:
+    return stat(
+        "Per-model data lag",
+        "Age of the newest completed UTC day in the per-model data, from "
+        "`openrouter_activity_latest_day_timestamp_seconds`. OpenRouter's /activity "
+        "reports completed days only, so 1 to 2 days is normal; orange after 2 days "
+        "and an hour, red after 3.",
+        [
+            Target(
+                "time() - "
+                + dedup("account", s("openrouter_activity_latest_day_timestamp_seconds")),
+                "{{account}}",
+            )
+        ],
+        unit="s",
+        steps=(
+            (None, "green"),
+            (2 * SECONDS_PER_DAY + 3600, "orange"),
+            (3 * SECONDS_PER_DAY, "red"),
+        ),
+        decimals=1,
+    )
+
+
+def exporter_version_stat(config: MixinConfig) -> Json:
+    return stat(
+        "Exporter version",
+        "Version of the running exporter and its Python, from `openrouter_exporter_build_info`.",
+        [
+            Target(
+                dedup(
+                    "version, python_version",
+                    Series(config, (JOB,))("openrouter_exporter_build_info"),
+                ),
+                "v{{version}} · Python {{python_version}}",
+            )
+        ],
+        unit="none",
+        color_mode="none",
+        text_mode="name",
+        no_value="exporter not scraped",
+    )
+
+
 def exporter_health(config: MixinConfig, s: Series, grid: Grid) -> None:
     grid.row("Exporter health and data freshness")
     grid.band(
         6,
         (
             6,
-            stat(
-                "Endpoint status",
-                "Latest poll of each OpenRouter endpoint, from `openrouter_up` (1: succeeded). "
-                "A failing endpoint keeps its last good values in every other panel, which "
-                'then grow stale: see "Data age". With only an inference key, /credits shows '
-                "FAILING by design (it needs a management key).",
-                [
-                    Target(
-                        dedup("account, endpoint", s("openrouter_up")),
-                        "{{endpoint}} · {{account}}",
-                    )
-                ],
-                unit="none",
-                steps=((None, "red"), (1, "green")),
-                mappings=[value_map({"0": ("FAILING", "red"), "1": ("OK", "green")})],
-                text_mode="value_and_name",
-                no_value="exporter not scraped",
-            ),
+            endpoint_status_stat(s),
         ),
         (
             6,
-            bargauge(
-                "Data age by endpoint",
-                "Time since the latest successful poll of each endpoint that Prometheus holds "
-                f"from the last {DATA_AGE_LOOKBACK}: now minus "
-                "`openrouter_last_success_timestamp_seconds`, growing when the exporter dies. "
-                "credits, key and keys are polled every minute by default: orange after "
-                f"{config.stale_warning_seconds / 60:g} minutes, red after "
-                f"{config.stale_critical_seconds / 3600:g} hours; activity every 30 minutes: "
-                f"orange after {config.activity_stale_warning_seconds / 3600:g} hours. These are "
-                "the thresholds of the OpenRouterDataStale alert.",
-                [
-                    Target(
-                        data_age(s, "account, endpoint"),
-                        "{{endpoint}} · {{account}}",
-                        instant=True,
-                    )
-                ],
-                unit="s",
-                steps=data_age_steps(config),
-                overrides=[activity_age_override(config)],
-                minimum=0,
-            ),
+            data_age_by_endpoint_panel(config, s),
         ),
         (
             6,
-            timeseries(
-                "Poll errors (last hour)",
-                "Failed requests to OpenRouter in the trailing hour, by endpoint and reason "
-                "(`http_401`, `http_429`, `timeout`, `invalid_response`, ...), from "
-                "`openrouter_api_errors_total`. Endpoints without any error series show 0, "
-                "taken from `openrouter_api_requests_total`, so a flat zero means polls were "
-                "made and none failed.",
-                [
-                    Target(
-                        increase(
-                            "account, endpoint, reason", s("openrouter_api_errors_total"), "1h"
-                        )
-                        + " or on (account, endpoint) 0 * "
-                        + increase("account, endpoint", s("openrouter_api_requests_total"), "1h"),
-                        "{{endpoint}} {{reason}} · {{account}}",
-                    )
-                ],
-                unit="short",
-                minimum=0,
-                decimals=0,
-            ),
+            poll_errors_panel(s),
         ),
         (
             6,
-            timeseries(
-                "Poll duration",
-                "How long the latest poll of each endpoint took, from "
-                "`openrouter_poll_duration_seconds`.",
-                [
-                    Target(
-                        dedup("account, endpoint", s("openrouter_poll_duration_seconds")),
-                        "{{endpoint}} · {{account}}",
-                    )
-                ],
-                unit="s",
-                minimum=0,
-            ),
+            poll_duration_panel(s),
         ),
     )
     grid.band(
         5,
         (
             12,
-            timeseries(
-                "Requests to OpenRouter (last hour)",
-                "Requests the exporter sent to OpenRouter in the trailing hour, by endpoint, "
-                "from `openrouter_api_requests_total`: the cost of monitoring to OpenRouter, "
-                "whatever the number of scrapers (the count of one exporter: pick its job when "
-                "several exporters poll the same account).",
-                [
-                    Target(
-                        increase("account, endpoint", s("openrouter_api_requests_total"), "1h"),
-                        "{{endpoint}} · {{account}}",
-                    )
-                ],
-                unit="short",
-                minimum=0,
-                decimals=0,
-            ),
+            requests_to_openrouter_panel(s),
         ),
         (
             6,
-            stat(
-                "Per-model data lag",
-                "Age of the newest completed UTC day in the per-model data, from "
-                "`openrouter_activity_latest_day_timestamp_seconds`. OpenRouter's /activity "
-                "reports completed days only, so 1 to 2 days is normal; orange after 2 days "
-                "and an hour, red after 3.",
-                [
-                    Target(
-                        "time() - "
-                        + dedup("account", s("openrouter_activity_latest_day_timestamp_seconds")),
-                        "{{account}}",
-                    )
-                ],
-                unit="s",
-                steps=(
-                    (None, "green"),
-                    (2 * SECONDS_PER_DAY + 3600, "orange"),
-                    (3 * SECONDS_PER_DAY, "red"),
-                ),
-                decimals=1,
-            ),
+            per_model_data_lag_stat(s),
         ),
         (
             6,
-            stat(
-                "Exporter version",
-                "Version of the running exporter and its Python, from "
-                "`openrouter_exporter_build_info`.",
-                [
-                    Target(
-                        dedup(
-                            "version, python_version",
-                            Series(config, (JOB,))("openrouter_exporter_build_info"),
-                        ),
-                        "v{{version}} · Python {{python_version}}",
-                    )
-                ],
-                unit="none",
-                color_mode="none",
-                text_mode="name",
-                no_value="exporter not scraped",
-            ),
+            exporter_version_stat(config),
         ),
     )
 
