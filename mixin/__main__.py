@@ -1,8 +1,10 @@
 """Regenerate everything the mixin produces: ``python -m mixin`` writes the files,
 ``python -m mixin --check`` writes nothing and exits 1 when a committed file is stale.
 
-After the generators, the Kubernetes copies follow through
-``deploy/kubernetes/sync_copies.py`` (which reads the files just written).
+Each generator turns the configuration into the files it owns (``GeneratedFile``: a path
+under the repository and its text); adding one is one line in :data:`GENERATORS`. After the
+generators, the Kubernetes copies follow through ``deploy/kubernetes/sync_copies.py``
+(which reads the files just written).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ SYNC_COPIES = REPO_ROOT / "deploy" / "kubernetes" / "sync_copies.py"
 
 
 def main(argv: Sequence[str] | None = None, root: Path = REPO_ROOT) -> int:
+    """Write (or check) every generated file under ``root``; the Kubernetes copies only
+    when ``root`` is the repository itself."""
     parser = argparse.ArgumentParser(prog="python -m mixin", description=__doc__)
     parser.add_argument(
         "--check",

@@ -5,7 +5,7 @@ panel query against a real Prometheus scraping the exporter:
 
 * :func:`panel_queries` lists every Prometheus query of every panel (rows flattened), with
   its dashboard, panel and ``refId``; :func:`variable_queries` lists the ``label_values``
-  queries of the template variables.
+  and ``query_result`` queries of the template variables, and the options each lists.
 * :func:`substitute` replaces template variables the way Grafana's Prometheus data source
   does: a multi-value or "include All" variable becomes a regex alternative ``(a|b)``, each
   value regex-escaped (one value: just that value); "All" becomes the variable's
