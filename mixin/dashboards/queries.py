@@ -39,7 +39,7 @@ class Series:
     def __call__(self, metric: str, *extra: str) -> str:
         """``metric{<mixin selector>, <dashboard matchers>, <extra>}``."""
         parts = [m for m in (self.config.selector, *self.matchers, *extra) if m]
-        return f"{metric}{{{', '.join(parts)}}}"
+        return f"{metric}{{{', '.join(parts)}}}" if parts else metric
 
     def narrowed(self, *extra: str) -> Series:
         """The same selectors with more matchers (a drill-down's model or key variables)."""
