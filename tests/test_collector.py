@@ -22,7 +22,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from openrouter_exporter import collector
 from openrouter_exporter.config import Thresholds
 from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.exposition import Exposition
+from openrouter_exporter.poller import error_reasons
 from openrouter_exporter.snapshot import (
     AccountSnapshot,
     ActivityReading,
@@ -44,14 +46,20 @@ LATEST_DAY = date(2025, 8, 24)
 WORKSPACE = "0df9e665-d932-4b2b-9b7e-3e2b0fbe6e21"
 
 
-def healthy(requests: int, errors: dict[str, int] | None = None) -> EndpointHealth:
+def counted_from_zero(endpoint: EndpointName, **failures: int) -> dict[str, int]:
+    """Error counts as the poller keeps them: every known reason from 0, plus ``failures``."""
+    (definition,) = [item for item in ENDPOINTS if item.name == endpoint]
+    return {**dict.fromkeys(error_reasons(definition), 0), **failures}
+
+
+def healthy(endpoint: EndpointName, requests: int, **failures: int) -> EndpointHealth:
     return EndpointHealth(
         up=True,
         polled=True,
         last_success=NOW - 30.0,
         last_duration=0.25,
         requests=requests,
-        errors=errors or {},
+        errors=counted_from_zero(endpoint, **failures),
     )
 
 
@@ -140,9 +148,9 @@ def prod_account() -> AccountSnapshot:
             WindowForecast("30d", 0.25, 957.0, NOW + 957.0 * DAY),
         ),
         health={
-            EndpointName.KEYS: healthy(120, {"http_429": 2}),
-            EndpointName.CREDITS: healthy(120),
-            EndpointName.ACTIVITY: healthy(4, {"timeout": 1}),
+            EndpointName.KEYS: healthy(EndpointName.KEYS, 120, http_429=2),
+            EndpointName.CREDITS: healthy(EndpointName.CREDITS, 120),
+            EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 4, timeout=1),
         },
     )
 
@@ -173,7 +181,10 @@ def overdrawn_account() -> AccountSnapshot:
             ),
         },
         forecasts=(WindowForecast("24h", 3.0, 0.0, NOW),),
-        health={EndpointName.KEY: healthy(60), EndpointName.CREDITS: healthy(60)},
+        health={
+            EndpointName.KEY: healthy(EndpointName.KEY, 60),
+            EndpointName.CREDITS: healthy(EndpointName.CREDITS, 60),
+        },
     )
 
 
@@ -203,9 +214,9 @@ def idle_account() -> AccountSnapshot:
             WindowForecast("30d", 0.0, float("inf"), None),
         ),
         health={
-            EndpointName.KEYS: healthy(10),
-            EndpointName.CREDITS: healthy(10),
-            EndpointName.ACTIVITY: healthy(1),
+            EndpointName.KEYS: healthy(EndpointName.KEYS, 10),
+            EndpointName.CREDITS: healthy(EndpointName.CREDITS, 10),
+            EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 1),
         },
     )
 
@@ -217,15 +228,18 @@ def never_fetched_account() -> AccountSnapshot:
         thresholds=Thresholds(),
         health={
             EndpointName.KEYS: EndpointHealth(
-                polled=True, last_duration=0.125, requests=2, errors={"http_401": 2}
+                polled=True,
+                last_duration=0.125,
+                requests=2,
+                errors=counted_from_zero(EndpointName.KEYS, http_401=2),
             ),
             EndpointName.CREDITS: EndpointHealth(
                 polled=True,
                 last_duration=10.0,
                 requests=2,
-                errors={"timeout": 1, "http_401": 1},
+                errors=counted_from_zero(EndpointName.CREDITS, timeout=1, http_401=1),
             ),
-            EndpointName.ACTIVITY: EndpointHealth(),
+            EndpointName.ACTIVITY: EndpointHealth(errors=counted_from_zero(EndpointName.ACTIVITY)),
         },
     )
 
@@ -544,6 +558,18 @@ def test_health_counts_requests_and_errors_by_reason() -> None:
     assert value(body, "openrouter_up", account="prod", endpoint="keys") == 1.0
     assert value(body, "openrouter_last_success_timestamp_seconds", endpoint="keys") == NOW - 30
     assert value(body, "openrouter_poll_duration_seconds", endpoint="keys") == 0.25
+
+
+def test_reasons_that_never_failed_are_served_at_zero() -> None:
+    body = text(store_of(prod_account()))
+    assert value(body, "openrouter_api_errors_total", endpoint="keys", reason="timeout") == 0
+    assert value(body, "openrouter_api_errors_total", endpoint="credits", reason="http_429") == 0
+    assert (
+        value(body, "openrouter_api_errors_total", endpoint="credits", reason="zero_credits") == 0
+    )
+    assert (
+        value(body, "openrouter_api_errors_total", endpoint="keys", reason="zero_credits") is None
+    )
 
 
 def test_health_endpoints_are_the_documented_four() -> None:
