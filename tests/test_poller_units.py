@@ -20,11 +20,10 @@ from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.endpoints.activity import monotonic_totals
 from openrouter_exporter.endpoints.key_readings import key_fingerprint
 from openrouter_exporter.endpoints.keys import keys_interval
-from openrouter_exporter.models import ActivityRow
 from openrouter_exporter.poller import AccountPoller, initial_snapshot, planned_endpoints
-from openrouter_exporter.schedule import MAX_BACKOFF_SECONDS, retry_delay
-from openrouter_exporter.snapshot import AccountSnapshot, ModelTotals, SnapshotStore
-from openrouter_exporter.state import Sample, StateStore
+from openrouter_exporter.schedule import retry_delay
+from openrouter_exporter.snapshot import AccountSnapshot, SnapshotStore
+from openrouter_exporter.state import LedgerAmounts, LedgerRow, ModelTotals, Sample, StateStore
 
 JITTER = 0.2
 
@@ -68,10 +67,6 @@ def test_retry_delay_is_capped_at_16_intervals_or_10_minutes_but_never_below_the
     interval: float, cap: float
 ) -> None:
     assert retry_delay(interval, 50, None, NO_JITTER) == cap
-
-
-def test_backoff_cap_is_ten_minutes() -> None:
-    assert MAX_BACKOFF_SECONDS == 600.0
 
 
 def test_huge_failure_counts_do_not_overflow() -> None:
@@ -137,10 +132,12 @@ def test_retry_delay_is_a_float() -> None:
 
 
 def totals(model: str, provider: str, amount: float) -> ModelTotals:
-    return ModelTotals(model, provider, amount, amount / 10, amount * 10, amount * 100, amount, 0)
+    return ModelTotals(
+        model, provider, LedgerAmounts(amount, amount / 10, amount * 10, amount * 100, amount, 0)
+    )
 
 
-_COUNTERS = [f.name for f in dataclasses.fields(ModelTotals) if f.name not in ("model", "provider")]
+_COUNTERS = [field.name for field in dataclasses.fields(LedgerAmounts)]
 
 
 def test_first_totals_are_taken_as_they_are() -> None:
@@ -162,10 +159,10 @@ def test_totals_never_decrease() -> None:
 
 
 def test_each_counter_keeps_its_own_maximum() -> None:
-    before = ModelTotals("a", "x", 5.0, 0.0, 10.0, 0.0, 0.0, 0.0)
-    after = ModelTotals("a", "x", 1.0, 2.0, 20.0, 0.0, 0.0, 0.0)
+    before = ModelTotals("a", "x", LedgerAmounts(5.0, 0.0, 10.0, 0.0, 0.0, 0.0))
+    after = ModelTotals("a", "x", LedgerAmounts(1.0, 2.0, 20.0, 0.0, 0.0, 0.0))
     assert monotonic_totals((before,), (after,)) == (
-        ModelTotals("a", "x", 5.0, 2.0, 20.0, 0, 0, 0),
+        ModelTotals("a", "x", LedgerAmounts(5.0, 2.0, 20.0, 0, 0, 0)),
     )
 
 
@@ -188,12 +185,15 @@ model_totals = st.lists(
         ModelTotals,
         model=st.sampled_from(["a/one", "b/two", "c/three"]),
         provider=st.sampled_from(["OpenAI", "Azure"]),
-        spend=st.floats(0, 1e6),
-        byok_spend=st.floats(0, 1e6),
-        requests=st.floats(0, 1e9),
-        prompt_tokens=st.floats(0, 1e12),
-        completion_tokens=st.floats(0, 1e12),
-        reasoning_tokens=st.floats(0, 1e12),
+        amounts=st.builds(
+            LedgerAmounts,
+            spend=st.floats(0, 1e6),
+            byok_spend=st.floats(0, 1e6),
+            requests=st.floats(0, 1e9),
+            prompt_tokens=st.floats(0, 1e12),
+            completion_tokens=st.floats(0, 1e12),
+            reasoning_tokens=st.floats(0, 1e12),
+        ),
     ),
     unique_by=lambda item: (item.model, item.provider),
 ).map(tuple)
@@ -207,7 +207,7 @@ def test_no_field_of_any_series_ever_decreases(
     for before in (*previous, *current):
         after = merged[(before.model, before.provider)]
         for name in _COUNTERS:
-            assert getattr(after, name) >= getattr(before, name)
+            assert getattr(after.amounts, name) >= getattr(before.amounts, name)
 
 
 @given(model_totals, model_totals)
@@ -353,7 +353,7 @@ def test_empty_activity_while_the_window_had_spend_is_a_failure_not_zero_burn() 
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     state.record_activity(
         "default",
-        [ActivityRow.model_validate({"date": yesterday.isoformat(), "model": "m", "usage": 5})],
+        [LedgerRow(yesterday, "m", "unknown", "unknown", LedgerAmounts(spend=5.0))],
         yesterday + timedelta(days=1),
     )
     config = load_config(

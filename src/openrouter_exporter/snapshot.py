@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from openrouter_exporter.config import Thresholds
 from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.state import ModelTotals
 
-SPEND_WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
 _ReadingT = TypeVar("_ReadingT")
 
 
@@ -53,20 +53,6 @@ class KeyReading:
     limit: float | None
     limit_remaining: float | None
     expires_at: float | None
-
-
-@dataclass(frozen=True)
-class ModelTotals:
-    """Ledger sums for one (model, provider): the per-model counters."""
-
-    model: str
-    provider: str
-    spend: float
-    byok_spend: float
-    requests: float
-    prompt_tokens: float
-    completion_tokens: float
-    reasoning_tokens: float
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ added to the exporter's ledger; feeds the 7d and 30d burn rates."""
 import asyncio
 import dataclasses
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -13,7 +14,9 @@ from openrouter_exporter.client import ErrorKind, FetchError
 from openrouter_exporter.config import AccountConfig, ExporterConfig
 from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.endpoints.base import POLLED, Endpoint, Poll
-from openrouter_exporter.snapshot import AccountSnapshot, ActivityReading, ModelTotals
+from openrouter_exporter.models import ActivityRow
+from openrouter_exporter.snapshot import AccountSnapshot, ActivityReading
+from openrouter_exporter.state import LedgerAmounts, LedgerRow, ModelTotals
 
 _MODEL_LABELS = ["account", "model", "provider"]
 
@@ -41,7 +44,8 @@ class Activity(Endpoint):
                 "invalid_response",
                 "/activity answered no rows although days still in its 30-day window had spend",
             )
-        await asyncio.to_thread(poll.state.record_activity, account, rows, today)
+        ledger = [_ledger_row(row) for row in rows]
+        await asyncio.to_thread(poll.state.record_activity, account, ledger, today)
         totals = await asyncio.to_thread(poll.state.model_totals, account)
         return ActivityReading(
             summary=summarize(rows, today),
@@ -95,7 +99,7 @@ class Activity(Endpoint):
             for totals in account.model_totals or ():
                 labels = [account.name, totals.model, totals.provider]
                 for field, family in families.items():
-                    family.add_metric(labels, getattr(totals, field))
+                    family.add_metric(labels, getattr(totals.amounts, field))
             activity = account.activity
             if activity is None:
                 continue
@@ -124,16 +128,27 @@ def monotonic_totals(
         if old is None:
             merged.append(item)
             continue
-        merged.append(
-            ModelTotals(
-                model=item.model,
-                provider=item.provider,
-                **{
-                    name.name: max(getattr(item, name.name), getattr(old, name.name))
-                    for name in dataclasses.fields(ModelTotals)
-                    if name.name not in ("model", "provider")
-                },
-            )
-        )
+        highest = {
+            field.name: max(getattr(item.amounts, field.name), getattr(old.amounts, field.name))
+            for field in dataclasses.fields(LedgerAmounts)
+        }
+        merged.append(replace(item, amounts=LedgerAmounts(**highest)))
     merged.extend(before.values())
     return tuple(sorted(merged, key=lambda item: (item.model, item.provider)))
+
+
+def _ledger_row(row: ActivityRow) -> LedgerRow:
+    return LedgerRow(
+        day=row.date,
+        model=row.model,
+        provider=row.provider,
+        endpoint=row.endpoint,
+        amounts=LedgerAmounts(
+            spend=row.usage,
+            byok_spend=row.byok_usage_inference,
+            requests=row.requests,
+            prompt_tokens=row.prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            reasoning_tokens=row.reasoning_tokens,
+        ),
+    )
