@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from openrouter_exporter.activity import ACTIVITY_WINDOW_DAYS
 from openrouter_exporter.state import (
     LEDGER_REVISABLE_DAYS,
     STATE_FILE,
@@ -148,8 +149,12 @@ def test_row_exactly_at_the_revisable_horizon_is_recorded(store: StateStore) -> 
     assert spend(store) == 9.0
 
 
-def test_revisable_horizon_is_longer_than_openrouters_window() -> None:
-    assert LEDGER_REVISABLE_DAYS > 30
+def test_the_oldest_day_openrouter_serves_can_still_be_revised(store: StateStore) -> None:
+    oldest = days_ago(ACTIVITY_WINDOW_DAYS)
+    store.record_activity(ACCOUNT, [row(oldest, usage=1.0)], TODAY)
+    store.prune(NOW)
+    store.record_activity(ACCOUNT, [row(oldest, usage=1.5)], TODAY)
+    assert spend(store) == 1.5
 
 
 def test_unknown_account_has_no_totals(store: StateStore) -> None:
