@@ -15,14 +15,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from openrouter_exporter import poller
 from openrouter_exporter.config import load_config
 from openrouter_exporter.endpoint_name import EndpointName
-from openrouter_exporter.endpoints.activity import monotonic_totals
+from openrouter_exporter.endpoints import ENDPOINTS
+from openrouter_exporter.endpoints.activity import Activity, monotonic_totals
+from openrouter_exporter.endpoints.base import Poll
 from openrouter_exporter.endpoints.key_readings import key_fingerprint
 from openrouter_exporter.endpoints.keys import keys_interval
 from openrouter_exporter.poller import AccountPoller, initial_snapshot, planned_endpoints
 from openrouter_exporter.schedule import retry_delay
-from openrouter_exporter.snapshot import AccountSnapshot, SnapshotStore
+from openrouter_exporter.snapshot import AccountSnapshot, ActivityReading, SnapshotStore
 from openrouter_exporter.state import LedgerAmounts, LedgerRow, ModelTotals, Sample, StateStore
 
 JITTER = 0.2
@@ -385,3 +388,53 @@ def test_empty_activity_while_the_window_had_spend_is_a_failure_not_zero_burn() 
     assert snapshot.health[EndpointName.ACTIVITY].errors["invalid_response"] == 1
     assert snapshot.activity is None
     assert all(item.window == "24h" for item in snapshot.forecasts)
+
+
+class UnansweredActivity(Activity):
+    """/activity as a definition that readiness does not wait for, and that never answers."""
+
+    readiness_waits = False
+
+    async def poll(self, poll: Poll) -> ActivityReading:
+        await asyncio.Event().wait()
+        raise AssertionError("never reached")
+
+
+def test_readiness_does_not_wait_for_an_endpoint_whose_definition_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = tuple(
+        UnansweredActivity() if item.name is EndpointName.ACTIVITY else item for item in ENDPOINTS
+    )
+    monkeypatch.setattr(poller, "ENDPOINTS", registry)
+    config = load_config(
+        {"base_url": "https://openrouter.test/api/v1"},
+        {"OPENROUTER_MANAGEMENT_KEY": MANAGEMENT_KEY},
+    )
+    account = config.accounts[0]
+    store = SnapshotStore([initial_snapshot(account, config)])
+    account_poller = AccountPoller(
+        account,
+        config,
+        store,
+        StateStore.in_memory(),
+        transport=fake_openrouter(fixture("keys.json")),
+        rng=NO_JITTER,
+    )
+
+    async def ready_while_activity_is_pending() -> dict[EndpointName, bool]:
+        stop = asyncio.Event()
+        polling = asyncio.create_task(account_poller.run(stop))
+        try:
+            await account_poller.first_polls_done()
+            return {name: health.up for name, health in store.account("default").health.items()}
+        finally:
+            stop.set()
+            await polling
+            await account_poller.aclose()
+
+    assert asyncio.run(ready_while_activity_is_pending()) == {
+        EndpointName.KEYS: True,
+        EndpointName.CREDITS: True,
+        EndpointName.ACTIVITY: False,
+    }
