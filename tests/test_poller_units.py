@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from openrouter_exporter import poller
-from openrouter_exporter.config import load_config
+from openrouter_exporter.config import AccountConfig, ExporterConfig, load_config
 from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.endpoints.activity import Activity, monotonic_totals
@@ -277,13 +277,18 @@ def fake_openrouter(keys_body: Any) -> httpx.MockTransport:
     return httpx.MockTransport(lambda request: httpx.Response(200, json=bodies[request.url.path]))
 
 
-def poll_every_endpoint_once(state: StateStore, keys_body: Any) -> AccountSnapshot:
+def management_account() -> tuple[ExporterConfig, AccountConfig, SnapshotStore]:
+    """An account with a management key against a fake OpenRouter, and its snapshot store."""
     config = load_config(
         {"base_url": "https://openrouter.test/api/v1"},
         {"OPENROUTER_MANAGEMENT_KEY": MANAGEMENT_KEY},
     )
     account = config.accounts[0]
-    store = SnapshotStore([initial_snapshot(account, config)])
+    return config, account, SnapshotStore([initial_snapshot(account, config)])
+
+
+def poll_every_endpoint_once(state: StateStore, keys_body: Any) -> AccountSnapshot:
+    config, account, store = management_account()
     poller = AccountPoller(
         account, config, store, state, transport=fake_openrouter(keys_body), rng=NO_JITTER
     )
@@ -359,12 +364,7 @@ def test_empty_activity_while_the_window_had_spend_is_a_failure_not_zero_burn() 
         [LedgerRow(yesterday, "m", "unknown", "unknown", LedgerAmounts(spend=5.0))],
         yesterday + timedelta(days=1),
     )
-    config = load_config(
-        {"base_url": "https://openrouter.test/api/v1"},
-        {"OPENROUTER_MANAGEMENT_KEY": MANAGEMENT_KEY},
-    )
-    account = config.accounts[0]
-    store = SnapshotStore([initial_snapshot(account, config)])
+    config, account, store = management_account()
     bodies = {
         "/api/v1/keys": fixture("keys.json"),
         "/api/v1/credits": fixture("credits.json"),
@@ -407,12 +407,7 @@ def test_readiness_does_not_wait_for_an_endpoint_whose_definition_says_so(
         UnansweredActivity() if item.name is EndpointName.ACTIVITY else item for item in ENDPOINTS
     )
     monkeypatch.setattr(poller, "ENDPOINTS", registry)
-    config = load_config(
-        {"base_url": "https://openrouter.test/api/v1"},
-        {"OPENROUTER_MANAGEMENT_KEY": MANAGEMENT_KEY},
-    )
-    account = config.accounts[0]
-    store = SnapshotStore([initial_snapshot(account, config)])
+    config, account, store = management_account()
     account_poller = AccountPoller(
         account,
         config,
