@@ -13,6 +13,7 @@ running on an in-memory database, which it says once.
 """
 
 import contextlib
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -24,22 +25,46 @@ from pathlib import Path
 
 import structlog
 
-from openrouter_exporter.models import ActivityRow
-from openrouter_exporter.snapshot import ModelTotals
-
 STATE_FILE = "state.sqlite3"
 SCHEMA_VERSION = "1"
 SAMPLE_RETENTION = 31 * 86400.0
 SAMPLE_FULL_RESOLUTION = 26 * 3600.0
 LEDGER_REVISABLE_DAYS = 35
-_LEDGER_FIELDS = (
-    "spend",
-    "byok_spend",
-    "requests",
-    "prompt_tokens",
-    "completion_tokens",
-    "reasoning_tokens",
-)
+
+
+@dataclass(frozen=True)
+class LedgerAmounts:
+    """The ledger's columns: what one (model, provider) cost and carried."""
+
+    spend: float = 0.0
+    byok_spend: float = 0.0
+    requests: float = 0.0
+    prompt_tokens: float = 0.0
+    completion_tokens: float = 0.0  # reasoning tokens included
+    reasoning_tokens: float = 0.0
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One completed UTC day of one (model, provider, provider endpoint)."""
+
+    day: date
+    model: str
+    provider: str
+    endpoint: str
+    amounts: LedgerAmounts
+
+
+@dataclass(frozen=True)
+class ModelTotals:
+    """The ledger's sums for one (model, provider): the per-model counters."""
+
+    model: str
+    provider: str
+    amounts: LedgerAmounts
+
+
+_LEDGER_FIELDS = tuple(field.name for field in dataclasses.fields(LedgerAmounts))
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ledger (
@@ -145,7 +170,7 @@ class StateStore:
                 raise
             self._connection.execute("COMMIT")
 
-    def record_activity(self, account: str, rows: Iterable[ActivityRow], today: date) -> None:
+    def record_activity(self, account: str, rows: Iterable[LedgerRow], today: date) -> None:
         """Add the rows to the ledger. Rows past the revisable horizon were archived already
         (OpenRouter no longer serves them) and are ignored, so they cannot count twice."""
         horizon = today - timedelta(days=LEDGER_REVISABLE_DAYS)
@@ -153,24 +178,16 @@ class StateStore:
             lambda: [0.0] * len(_LEDGER_FIELDS)
         )
         for row in rows:
-            if row.date < horizon:
+            if row.day < horizon:
                 continue
-            values = merged[(row.date.isoformat(), row.model, row.provider, row.endpoint)]
-            for index, amount in enumerate(
-                (
-                    row.usage,
-                    row.byok_usage_inference,
-                    row.requests,
-                    row.prompt_tokens,
-                    row.completion_tokens,
-                    row.reasoning_tokens,
-                )
-            ):
-                values[index] += amount
+            values = merged[(row.day.isoformat(), row.model, row.provider, row.endpoint)]
+            for index, name in enumerate(_LEDGER_FIELDS):
+                values[index] += getattr(row.amounts, name)
         updates = ", ".join(f"{name} = max({name}, excluded.{name})" for name in _LEDGER_FIELDS)
+        placeholders = ", ".join("?" * len(_LEDGER_FIELDS))
         statement = (
             f"INSERT INTO ledger (account, day, model, provider, endpoint, "
-            f"{', '.join(_LEDGER_FIELDS)}) VALUES (?, ?, ?, ?, ?, {', '.join('?' * 6)}) "
+            f"{', '.join(_LEDGER_FIELDS)}) VALUES (?, ?, ?, ?, ?, {placeholders}) "
             f"ON CONFLICT (account, day, model, provider, endpoint) DO UPDATE SET {updates}"
         )
         with self._transaction() as connection:
@@ -189,7 +206,9 @@ class StateStore:
         )
         with self._lock:
             rows = self._connection.execute(query, (account, account)).fetchall()
-        return tuple(ModelTotals(*row) for row in rows)
+        return tuple(
+            ModelTotals(model, provider, LedgerAmounts(*sums)) for model, provider, *sums in rows
+        )
 
     def has_spend_since(self, account: str, day: date) -> bool:
         """Whether the ledger holds any spend on ``day`` or later."""
