@@ -172,7 +172,7 @@ def test_sdist_installs_in_a_fresh_venv_with_the_commit_it_was_made_from(
     python = fresh_venv(tmp_path / "venv")
     reported = run_shell(
         f"'{python}' -m pip install --quiet '{only(dist, '*.tar.gz')}'"
-        f" && '{python}' -c 'from openrouter_exporter.revision import build_revision as r;"
+        f" && '{python}' -c 'from openrouter_exporter.revision import installed_revision as r;"
         " print(r())'"
         f" && '{python.parent / 'openrouter-exporter'}' --version",
         tmp_path,
@@ -240,7 +240,7 @@ def test_image_build_stage_installs_the_exporter_from_the_locks_with_its_revisio
             )
     reported = run_shell(
         f"'{tmp_path / 'opt' / 'bin' / 'python'}' -c 'from openrouter_exporter.revision "
-        "import build_revision as r; print(r())'",
+        "import installed_revision as r; print(r())'",
         tmp_path,
         env=clean_environment(),
     )

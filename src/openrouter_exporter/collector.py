@@ -28,7 +28,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from openrouter_exporter import __version__
-from openrouter_exporter.revision import build_revision
+from openrouter_exporter.revision import installed_revision
 from openrouter_exporter.snapshot import AccountSnapshot, Snapshot, SnapshotStore
 
 _POLLED = "Refreshed by the exporter's poller, never fetched on scrape."
@@ -60,7 +60,7 @@ def render(snapshot: Snapshot) -> Iterator[Metric]:
         "on; always 1.",
         labels=["version", "revision", "python_version"],
     )
-    build.add_metric([__version__, build_revision(), platform.python_version()], 1.0)
+    build.add_metric([__version__, installed_revision(), platform.python_version()], 1.0)
     yield build
 
 

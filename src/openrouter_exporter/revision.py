@@ -13,7 +13,7 @@ UNKNOWN = "unknown"
 
 
 @cache
-def build_revision() -> str:
+def installed_revision() -> str:
     try:
         recorded = metadata.distribution(DISTRIBUTION).read_text(RECORD)
     except metadata.PackageNotFoundError:
