@@ -42,6 +42,8 @@ INSTALLING = ("pip install", "scripts/bootstrap.sh", "scripts/demo.sh", "-m buil
 SYSTEM_VENV = "/opt/openrouter-exporter"
 BUILD_VENV = "/tmp/openrouter-build"
 DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
+# Each install takes from 30 s to a few minutes on a busy shared machine.
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")
