@@ -116,17 +116,25 @@ def test_real_account_path_reads_the_key_pasted_into_its_file(
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
+def install_into_opt_and_serve_the_demo(
+    path: str, cwd: Path, pip: dict[str, str], tmp_path: Path
+) -> dict[str, str]:
+    """Run a README install path into /opt/openrouter-exporter (moved under ``tmp_path``),
+    start the installed command in demo mode, and return its build_info labels."""
+    venv = tmp_path / "opt-openrouter-exporter"
+    script = as_unprivileged(readme_block(f"install-path: {path}"), {SYSTEM_VENV: venv})
+    installed = run_shell(script, cwd, env=clean_environment(**pip))
+    assert f"openrouter-exporter {__version__}" in installed.stdout
+    command = [str(venv / "bin" / "openrouter-exporter"), "demo"]
+    with start_demo(command, tmp_path, tmp_path / "exporter.log", pip) as exporter:
+        return build_info(exporter.metrics())
+
+
 @pytest.mark.slow
 def test_install_from_the_clone_serves_metrics_and_reports_its_commit(
     clone: Path, pip: dict[str, str], tmp_path: Path
 ) -> None:
-    venv = tmp_path / "opt-openrouter-exporter"
-    script = as_unprivileged(readme_block("install-path: clone"), {SYSTEM_VENV: venv})
-    installed = run_shell(script, clone, env=clean_environment(**pip))
-    assert f"openrouter-exporter {__version__}" in installed.stdout
-    command = [str(venv / "bin" / "openrouter-exporter"), "demo"]
-    with start_demo(command, tmp_path, tmp_path / "clone.log", pip) as exporter:
-        info = build_info(exporter.metrics())
+    info = install_into_opt_and_serve_the_demo("clone", clone, pip, tmp_path)
     assert (info["version"], info["revision"]) == (__version__, head_revision())
 
 
@@ -137,13 +145,7 @@ def test_wheel_copied_to_another_folder_installs_and_reports_its_commit(
     copied = tmp_path / "copied"
     copied.mkdir()
     shutil.copy2(only(dist, "*.whl"), copied)
-    venv = tmp_path / "opt-openrouter-exporter"
-    script = as_unprivileged(readme_block("install-path: wheel"), {SYSTEM_VENV: venv})
-    installed = run_shell(script, copied, env=clean_environment(**pip))
-    assert f"openrouter-exporter {__version__}" in installed.stdout
-    command = [str(venv / "bin" / "openrouter-exporter"), "demo"]
-    with start_demo(command, tmp_path, tmp_path / "wheel.log", pip) as exporter:
-        info = build_info(exporter.metrics())
+    info = install_into_opt_and_serve_the_demo("wheel", copied, pip, tmp_path)
     assert (info["version"], info["revision"]) == (__version__, head_revision())
 
 
