@@ -262,9 +262,10 @@ def golden_store() -> SnapshotStore:
 
 @pytest.fixture
 def pinned_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    """build_info carries the running Python and the package version: pin both."""
+    """build_info carries the running Python, the package version and its revision: pin them."""
     monkeypatch.setattr(platform, "python_version", lambda: "3.11.0")
     monkeypatch.setattr(collector, "__version__", "0.0.0")
+    monkeypatch.setattr(collector, "installed_revision", lambda: "0123456789abcdef")
 
 
 def text(store: SnapshotStore) -> str:

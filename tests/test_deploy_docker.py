@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from openrouter_exporter import __version__
 from tests.support.tools import Instruction, parse_dockerfile, require_tool
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,7 +156,7 @@ def test_image_stops_on_sigterm(instructions: list[Instruction]) -> None:
 
 
 def test_image_tags_follow_the_project_version(instructions: list[Instruction]) -> None:
-    version = pyproject()["project"]["version"]
+    version = __version__
     arguments: dict[str, str] = {}
     for item in final_stage(instructions):
         if item.keyword == "ARG":

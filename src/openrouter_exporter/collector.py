@@ -17,7 +17,7 @@ Exposition for one account with one key and one model (abridged)::
     openrouter_days_remaining{account="a",window="7d"} 170.9
     openrouter_runway_threshold_days{account="a",severity="warning"} 3.0
     openrouter_up{account="a",endpoint="credits"} 1.0
-    openrouter_exporter_build_info{python_version="3.11.7",version="0.1.0"} 1.0
+    openrouter_exporter_build_info{python_version="3.11.7",revision="37243bf…",version="0.1.0"} 1.0
 
 A value never fetched is left out; a value fetched before keeps its last good reading while
 ``openrouter_up`` says whether the latest poll worked.
@@ -32,6 +32,7 @@ from prometheus_client.registry import Collector
 from openrouter_exporter import __version__
 from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.endpoints.base import POLLED
+from openrouter_exporter.revision import installed_revision
 from openrouter_exporter.snapshot import AccountSnapshot, Snapshot, SnapshotStore
 
 
@@ -54,10 +55,11 @@ def render(snapshot: Snapshot) -> Iterator[Metric]:
     yield from _health_families(accounts)
     build = GaugeMetricFamily(
         "openrouter_exporter_build_info",
-        "Version of the exporter and of Python it runs on; always 1.",
-        labels=["version", "python_version"],
+        "Version of the exporter, the git commit it was built from and the Python it runs "
+        "on; always 1.",
+        labels=["version", "revision", "python_version"],
     )
-    build.add_metric([__version__, platform.python_version()], 1.0)
+    build.add_metric([__version__, installed_revision(), platform.python_version()], 1.0)
     yield build
 
 
