@@ -48,7 +48,7 @@ LIGHT = Palette(
     ok="#116329",
     warning="#8a5a00",
     critical="#b3141f",
-    border="#8c959f",
+    border="#7d8590",
     chart="#0550ae",
 )
 DARK = Palette(
