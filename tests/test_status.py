@@ -25,6 +25,7 @@ from openrouter_exporter.snapshot import (
     KeyReading,
     ModelTotals,
     Snapshot,
+    SnapshotStore,
     WindowForecast,
 )
 from openrouter_exporter.state import Sample
@@ -38,6 +39,7 @@ from openrouter_exporter.status import (
     key_status,
     status_json,
 )
+from openrouter_exporter.status_routes import REUSE_SECONDS, StatusRoutes
 from openrouter_exporter.statuspage import (
     CONTENT_SECURITY_POLICY,
     DARK,
@@ -451,3 +453,34 @@ def test_status_json_carries_its_schema_version_and_validates() -> None:
 
 def test_the_shipped_schema_is_a_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+# --- Serving ------------------------------------------------------------------------------
+
+
+def test_a_rendering_is_reused_for_the_same_snapshot_within_a_few_seconds() -> None:
+    store = SnapshotStore([account()])
+    clock = [NOW]
+    routes = StatusRoutes(store, no_history, clock=lambda: clock[0])
+
+    first = routes.render("/")
+    clock[0] += 1
+    again = routes.render("/")
+    store.update("team", lambda item: replace(item, credits=CreditsReading(100.0, 90.0, NOW)))
+    changed = routes.render("/")
+    clock[0] += REUSE_SECONDS
+    later = routes.render("/")
+
+    assert again is first
+    assert changed is not first
+    assert "$10.00" in changed.body.decode()
+    assert later is not changed
+
+
+def test_status_json_is_served_as_json_from_the_same_view() -> None:
+    routes = StatusRoutes(SnapshotStore([account()]), no_history, clock=lambda: NOW)
+
+    answer = routes.render("/status.json")
+
+    assert answer.content_type == "application/json"
+    assert json.loads(answer.body)["accounts"][0]["balance"]["balance_usd"] == 40.0

@@ -78,10 +78,10 @@ def line_chart(
     span = (last - first) or 1.0
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
+    x_scale = plot_width / span
+    y_scale = plot_height / (high - low)
     vertices = " ".join(
-        f"{LEFT + (x - first) / span * plot_width:.1f},"
-        f"{TOP + (high - y) / (high - low) * plot_height:.1f}"
-        for x, y in points
+        f"{LEFT + (x - first) * x_scale:.1f},{TOP + (high - y) * y_scale:.1f}" for x, y in points
     )
     body = f'<polyline class="line" fill="none" points="{vertices}"/>'
     return _frame(chart_id, title, description, low, high, y_label, x_labels, body)

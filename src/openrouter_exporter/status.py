@@ -6,10 +6,12 @@ it, so they always tell the same facts. Nothing here is invented: a value the ex
 not know is ``None`` (shown as "unknown"), never 0.
 """
 
+import heapq
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from openrouter_exporter import __version__
@@ -223,15 +225,18 @@ def runway_level(days: float, snapshot: AccountSnapshot) -> Status:
 
 
 def hourly_balance(samples: Iterable[Sample]) -> tuple[BalancePoint, ...]:
-    """The latest sample of each hour: the state keeps one an hour after a day anyway, and a
-    month of them is a chart of at most 744 points."""
-    latest: dict[int, Sample] = {}
+    """The latest sample of each hour (samples oldest first): the state keeps one an hour
+    after a day anyway, and a month of them is a chart of at most 744 points."""
+    points: list[BalancePoint] = []
+    hour = None
     for sample in samples:
-        latest[int(sample.timestamp // HOUR)] = sample
-    return tuple(
-        BalancePoint(item.timestamp, item.total_credits - item.total_usage)
-        for _, item in sorted(latest.items())
-    )
+        point = BalancePoint(sample.timestamp, sample.total_credits - sample.total_usage)
+        if sample.timestamp // HOUR == hour:
+            points[-1] = point
+        else:
+            points.append(point)
+            hour = sample.timestamp // HOUR
+    return tuple(points)
 
 
 def _daily_spend(snapshot: AccountSnapshot) -> tuple[DaySpend, ...]:
@@ -304,10 +309,11 @@ def key_status(readings: Sequence[KeyReading], now: float) -> Keys:
         key=lambda item: (item.expires_at or 0.0, item.name),
     )
     disabled = sorted((item for item in readings if item.disabled), key=lambda item: item.name)
-    spenders = sorted(
+    spenders = heapq.nsmallest(
+        TOP_KEYS,
         (item for item in readings if item.usage is not None and item.usage > 0),
         key=lambda item: (-(item.usage or 0.0), item.name),
-    )[:TOP_KEYS]
+    )
     return Keys(
         total=len(readings),
         near_limit=tuple(map(_key, near_limit)),
@@ -351,7 +357,7 @@ def _endpoint(
 def _time(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
 
 
 def _key_json(key: KeyStatus) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from openrouter_exporter.snapshot import SnapshotStore
-from openrouter_exporter.status import SampleHistory, build_status, status_json
+from openrouter_exporter.status import SampleHistory, StatusView, build_status, status_json
 from openrouter_exporter.statuspage import SECURITY_HEADERS, render_page
 
 REUSE_SECONDS = 5.0
@@ -39,7 +39,9 @@ class StatusRoutes:
         self._history = history
         self._clock = clock
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[tuple[int, int], Rendered]] = {}
+        self._key: tuple[int, int] | None = None
+        self._view: StatusView | None = None
+        self._cache: dict[str, Rendered] = {}
 
     def render(self, path: str) -> Rendered:
         """The answer to ``path``, one of :data:`PATHS`."""
@@ -47,16 +49,18 @@ class StatusRoutes:
         now = self._clock()
         key = (snapshot.version, int(now // REUSE_SECONDS))
         with self._lock:
+            if key != self._key:
+                self._key, self._view, self._cache = key, None, {}
             cached = self._cache.get(path)
-            if cached is not None and cached[0] == key:
-                return cached[1]
-            view = build_status(snapshot, self._history, now)
+            if cached is not None:
+                return cached
+            if self._view is None:
+                self._view = build_status(snapshot, self._history, now)
             if path == "/":
-                rendered = Rendered(
-                    render_page(view).encode(), "text/html; charset=utf-8", SECURITY_HEADERS
-                )
+                body = render_page(self._view).encode()
+                rendered = Rendered(body, "text/html; charset=utf-8", SECURITY_HEADERS)
             else:
-                body = json.dumps(status_json(view), allow_nan=False, separators=(",", ":"))
-                rendered = Rendered(body.encode(), "application/json", _JSON_HEADERS)
-            self._cache[path] = (key, rendered)
+                text = json.dumps(status_json(self._view), allow_nan=False, separators=(",", ":"))
+                rendered = Rendered(text.encode(), "application/json", _JSON_HEADERS)
+            self._cache[path] = rendered
             return rendered
