@@ -121,6 +121,8 @@ STYLE = (
     ".chart .grid-label{fill:var(--muted);font-size:16px}"
     "details{margin-top:.5rem}"
     "ul.reasons{margin:.25rem 0;padding-left:1.25rem}"
+    "@media (max-width:30rem){body{padding:.5rem}.card{padding:.5rem}"
+    "th,td{padding-right:.3rem}td.when,td.days{white-space:normal}}"
 )
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (
@@ -388,7 +390,7 @@ def _spend_chart(anchor: str, account: AccountStatus) -> str:
         f"{anchor}-spend",
         f"Daily spend of account {account.name}",
         description,
-        [(item.day.isoformat(), item.spend_usd) for item in days],
+        [(item.day.strftime("%b %d"), item.spend_usd) for item in days],
         y_label=_axis_usd,
         value_label=usd,
     )
@@ -438,7 +440,7 @@ def _key_table(caption: str, css: str, keys: Sequence[KeyStatus], column: str) -
                 + (f", resets {escape(key.limit_reset)}" if key.limit_reset else "")
             )
         elif column == "expiry":
-            detail = _time(key.expires_at) if key.expires_at is not None else _unknown()
+            detail = _short_time(key.expires_at) if key.expires_at is not None else _unknown()
         else:
             detail = usd(key.usage_usd) if key.usage_usd is not None else _unknown()
         rows.append(
