@@ -168,7 +168,7 @@ def test_keys_and_activity_never_read_are_unknown_not_empty() -> None:
     document = json_of(snapshot)
 
     assert "Keys unknown: not read yet" in text
-    assert "No activity yet" in text
+    assert "No activity read yet" in text
     assert document["accounts"][0]["keys"] is None
     assert document["accounts"][0]["daily_spend"] == []
 

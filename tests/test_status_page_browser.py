@@ -56,7 +56,8 @@ def rgb(colour: str) -> str:
 def open_page(
     browser: Browser, exporter: ExporterProcess, shot: Path, *, dark: bool = False
 ) -> tuple[Page, list[str]]:
-    """Load ``/`` and screenshot it; returns the page and any dialog or console error."""
+    """Load ``/`` and screenshot it; returns the page and any dialog, console error or request
+    that left the exporter."""
     page = browser.new_page(
         viewport={"width": 1280, "height": 900}, color_scheme="dark" if dark else "light"
     )
@@ -73,6 +74,15 @@ def open_page(
     page.on("dialog", on_dialog)
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(str(error)))
+    # Self-contained: nothing is fetched from anywhere but the exporter.
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith(exporter.url)
+            else problems.append(f"fetched {request.url}")
+        ),
+    )
     response = page.goto(f"{exporter.url}/")
     assert response is not None
     assert response.status == 200

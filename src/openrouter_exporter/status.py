@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from openrouter_exporter import __version__
 from openrouter_exporter.check import (
@@ -123,10 +123,14 @@ class Keys:
     top_spenders: tuple[KeyStatus, ...]
 
 
+EndpointState = Literal["ok", "failing", "pending", "not_polled"]
+"""pending: no answer yet; not_polled: this account's key cannot read the endpoint."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     name: str
-    state: str  # ok, failing, pending (not answered yet), not_polled (this key cannot)
+    state: EndpointState
     last_success: float | None
     age_seconds: float | None
     stale: bool
@@ -331,6 +335,7 @@ def _endpoint(
     errors: Mapping[str, int],
     now: float,
 ) -> Endpoint:
+    state: EndpointState
     if not polled:
         state = "not_polled"
     elif up:

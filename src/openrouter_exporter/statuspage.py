@@ -377,7 +377,7 @@ def _balance_chart(anchor: str, account: AccountStatus) -> str:
 def _spend_chart(anchor: str, account: AccountStatus) -> str:
     days = account.daily_spend
     if not days:
-        body = f"<p>{_unknown('No activity yet')}: daily spend needs a management key.</p>"
+        body = f"<p>{_unknown('No activity read yet')} (/activity needs a management key).</p>"
         return f'<article class="card"><h3>Daily spend</h3>{body}</article>'
     total = sum(item.spend_usd for item in days)
     busiest = max(days, key=lambda item: item.spend_usd)
