@@ -247,3 +247,18 @@ def test_large_account_shows_the_keys_that_matter_and_a_hostile_name_as_text(
     assert page.locator("img").count() == 0
     assert page.locator("#account-0-spend rect.bar").count() == spend_days
     assert problems == []
+
+
+def test_a_balance_never_read_is_shown_as_unknown_not_zero(
+    browser: Browser, demo: Simulator, start: StartExporter, shots: Path
+) -> None:
+    demo.engine.set_fault("credits", "http_503")
+    exporter = start(demo, env=QUIET)
+
+    page, problems = open_page(browser, exporter, shots / "unknown.png")
+
+    assert page.locator(".figure.balance").inner_text() == "unknown"
+    assert "$0.00" not in page.locator(".figure.balance").inner_text()
+    assert "/credits is failing" in page.get_by_role("alert").inner_text()
+    assert "nothing read from it yet" in page.get_by_role("alert").inner_text()
+    assert problems == []

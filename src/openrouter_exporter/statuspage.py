@@ -296,10 +296,13 @@ def _runways(account: AccountStatus) -> str:
         f"critical below {days_text(thresholds.runway_critical_days)}.</p>"
     )
     if not account.runways:
-        body = (
-            f"<p>{_unknown()}: no burn rate yet (the 24h rate needs an hour of samples; "
-            "7d and 30d need activity or a week of samples).</p>"
+        why = (
+            "the runway needs the balance"
+            if account.balance is None
+            else "no burn rate yet (the 24h rate needs an hour of samples; 7d and 30d need "
+            "activity or a week of samples)"
         )
+        body = f"<p>{_unknown()}: {why}.</p>"
         return f'<article class="card"><h3>Runway</h3>{body}{legend}</article>'
     shortest = min(account.runways, key=_days_or_inf)
     level = _LEVEL[shortest.level]
