@@ -16,6 +16,8 @@ LEFT = 84  # room for the y labels
 RIGHT = 8
 TOP = 10
 BOTTOM = 26  # room for the x labels
+PLOT_WIDTH = WIDTH - LEFT - RIGHT
+PLOT_HEIGHT = HEIGHT - TOP - BOTTOM
 
 
 def _scale(low: float, high: float) -> tuple[float, float]:
@@ -36,12 +38,7 @@ def _frame(
     x_labels: tuple[str, str],
     body: str,
 ) -> str:
-    plot_height = HEIGHT - TOP - BOTTOM
-
-    def y_of(value: float) -> float:
-        return TOP + (high - value) / (high - low) * plot_height
-
-    zero = y_of(0.0)
+    zero = TOP + high / (high - low) * PLOT_HEIGHT
     return (
         f'<svg class="chart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
@@ -76,10 +73,8 @@ def line_chart(
     low, high = _scale(min(y for _, y in points), max(y for _, y in points))
     first, last = points[0][0], points[-1][0]
     span = (last - first) or 1.0
-    plot_width = WIDTH - LEFT - RIGHT
-    plot_height = HEIGHT - TOP - BOTTOM
-    x_scale = plot_width / span
-    y_scale = plot_height / (high - low)
+    x_scale = PLOT_WIDTH / span
+    y_scale = PLOT_HEIGHT / (high - low)
     vertices = " ".join(
         f"{LEFT + (x - first) * x_scale:.1f},{TOP + (high - y) * y_scale:.1f}" for x, y in points
     )
@@ -100,14 +95,13 @@ def bar_chart(
     if not bars:
         return ""
     low, high = _scale(min(v for _, v in bars), max(v for _, v in bars))
-    plot_width = WIDTH - LEFT - RIGHT
-    plot_height = HEIGHT - TOP - BOTTOM
-    slot = plot_width / len(bars)
+    y_scale = PLOT_HEIGHT / (high - low)
+    slot = PLOT_WIDTH / len(bars)
     gap = min(2.0, slot * 0.2)
     parts = []
     for index, (label, value) in enumerate(bars):
-        top = TOP + (high - max(value, 0.0)) / (high - low) * plot_height
-        bottom = TOP + (high - min(value, 0.0)) / (high - low) * plot_height
+        top = TOP + (high - max(value, 0.0)) * y_scale
+        bottom = TOP + (high - min(value, 0.0)) * y_scale
         parts.append(
             f'<rect class="bar" x="{LEFT + index * slot + gap / 2:.1f}" y="{top:.1f}" '
             f'width="{slot - gap:.1f}" height="{max(bottom - top, 0.5):.1f}">'
