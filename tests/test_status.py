@@ -17,8 +17,10 @@ from mixin.config import DEFAULT as MIXIN
 from openrouter_exporter import statuspage
 from openrouter_exporter.check import Status
 from openrouter_exporter.config import Thresholds
+from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.snapshot import (
     AccountSnapshot,
+    ActivityReading,
     ActivitySummary,
     CreditsReading,
     EndpointHealth,
@@ -80,26 +82,43 @@ def key(name: str, **fields: Any) -> KeyReading:
     return replace(base, **fields)
 
 
+_END = date(2025, 11, 23)
+_DEFAULT_READINGS: dict[str, Any] = {
+    "credits": CreditsReading(100.0, 60.0, NOW - 30),
+    "keys": (key("prod", usage=30.0),),
+    "activity": ActivitySummary(
+        latest_day=_END,
+        end_day=_END,
+        daily_spend={_END - timedelta(days=back): 2.0 for back in range(10)},
+        model_spend={"30d": {"openai/gpt-4.1": 15.0, "anthropic/claude": 5.0}},
+        cost_per_request={},
+    ),
+    "model_totals": (
+        ModelTotals("openai/gpt-4.1", "OpenAI", 15.0, 0.0, 10.0, 0.0, 0.0, 0.0),
+        ModelTotals("openai/gpt-4.1", "Azure", 5.0, 0.0, 10.0, 0.0, 0.0, 0.0),
+    ),
+}
+
+
 def account(**fields: Any) -> AccountSnapshot:
-    end = date(2025, 11, 23)
+    """A team account; ``credits``, ``keys``, ``activity`` and ``model_totals`` (``None``:
+    never read) replace the default readings, other fields the snapshot's own."""
+    read = {name: fields.pop(name, value) for name, value in _DEFAULT_READINGS.items()}
+    readings: dict[EndpointName, Any] = {}
+    if read["credits"] is not None:
+        readings[EndpointName.CREDITS] = read["credits"]
+    if read["keys"] is not None:
+        readings[EndpointName.KEYS] = read["keys"]
+    if read["activity"] is not None:
+        readings[EndpointName.ACTIVITY] = ActivityReading(
+            read["activity"], read["model_totals"] or ()
+        )
     base = AccountSnapshot(
         name="team",
         thresholds=Thresholds(runway_warning_days=3.0, runway_critical_days=1.0),
-        credits=CreditsReading(100.0, 60.0, NOW - 30),
-        keys=(key("prod", usage=30.0),),
-        activity=ActivitySummary(
-            latest_day=end,
-            end_day=end,
-            daily_spend={end - timedelta(days=back): 2.0 for back in range(10)},
-            model_spend={"30d": {"openai/gpt-4.1": 15.0, "anthropic/claude": 5.0}},
-            cost_per_request={},
-        ),
-        model_totals=(
-            ModelTotals("openai/gpt-4.1", "OpenAI", 15.0, 0.0, 10.0, 0.0, 0.0, 0.0),
-            ModelTotals("openai/gpt-4.1", "Azure", 5.0, 0.0, 10.0, 0.0, 0.0, 0.0),
-        ),
+        readings=readings,
         forecasts=(WindowForecast("7d", 20.0, 2.0, NOW + 2 * 86400),),
-        health={"credits": EndpointHealth(up=True, polled=True, last_success=NOW - 30)},
+        health={EndpointName.CREDITS: EndpointHealth(up=True, polled=True, last_success=NOW - 30)},
     )
     return replace(base, **fields)
 
@@ -466,7 +485,12 @@ def test_a_rendering_is_reused_for_the_same_snapshot_within_a_few_seconds() -> N
     first = routes.render("/")
     clock[0] += 1
     again = routes.render("/")
-    store.update("team", lambda item: replace(item, credits=CreditsReading(100.0, 90.0, NOW)))
+    store.update(
+        "team",
+        lambda item: replace(
+            item, readings={**item.readings, EndpointName.CREDITS: CreditsReading(100, 90, NOW)}
+        ),
+    )
     changed = routes.render("/")
     clock[0] += REUSE_SECONDS
     later = routes.render("/")
