@@ -182,7 +182,7 @@ def _level(status: Status) -> str:
 
 def render_page(view: StatusView) -> str:
     worst = max((account.status for account in view.accounts), default=Status.OK)
-    accounts = "".join(_account(index, item, view) for index, item in enumerate(view.accounts))
+    accounts = "".join(_account(index, item) for index, item in enumerate(view.accounts))
     waiting = (
         ""
         if view.ready
@@ -209,14 +209,14 @@ def render_page(view: StatusView) -> str:
     )
 
 
-def _account(index: int, account: AccountStatus, view: StatusView) -> str:
+def _account(index: int, account: AccountStatus) -> str:
     anchor = f"account-{index}"
     reasons = "".join(f"<li>{escape(reason)}</li>" for reason in account.reasons)
     return (
         f'<section class="account" aria-labelledby="{anchor}">'
         f'<h2 id="{anchor}">Account <span class="name">{escape(account.name)}</span>'
         f"{_level(account.status)}</h2>"
-        f"{_banners(account, view.generated_at)}"
+        f"{_banners(account)}"
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
         + f'<div class="grid">{_balance(account)}{_runways(account)}{_endpoints(account)}</div>'
         f'<div class="grid charts">{_balance_chart(anchor, account)}'
@@ -229,7 +229,7 @@ def _account(index: int, account: AccountStatus, view: StatusView) -> str:
     )
 
 
-def _banners(account: AccountStatus, now: float) -> str:
+def _banners(account: AccountStatus) -> str:
     parts = []
     for endpoint in account.failing:
         reasons = ", ".join(
