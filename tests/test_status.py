@@ -288,6 +288,15 @@ def test_failing_endpoint_raises_a_banner_naming_it_and_its_errors() -> None:
     assert "/credits is failing (http_500 x4): showing the last good values from 5m ago" in text
 
 
+def test_error_counters_at_zero_are_no_errors() -> None:
+    waiting = EndpointHealth(up=False, polled=True, errors={"http_500": 0, "timeout": 0})
+
+    endpoint = view_of(account(health={"credits": waiting})).accounts[0].endpoints[0]
+
+    assert (endpoint.state, dict(endpoint.errors)) == ("pending", {})
+    assert "x0" not in page_of(account(health={"credits": waiting}))
+
+
 def test_an_endpoint_this_key_cannot_read_is_neither_failing_nor_stale() -> None:
     idle = EndpointHealth(up=False, polled=False, errors={"http_403": 1})
 

@@ -134,7 +134,7 @@ class Endpoint:
     last_success: float | None
     age_seconds: float | None
     stale: bool
-    errors: Mapping[str, int]
+    errors: Mapping[str, int]  # failed polls since start by reason; reasons never seen left out
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ def _endpoint(
         state = "not_polled"
     elif up:
         state = "ok"
-    elif errors:
+    elif any(errors.values()):
         state = "failing"
     else:
         state = "pending"
@@ -352,7 +352,7 @@ def _endpoint(
         last_success=last_success,
         age_seconds=age,
         stale=polled and age is not None and age > limit,
-        errors=dict(errors),
+        errors={reason: count for reason, count in errors.items() if count > 0},
     )
 
 
