@@ -119,6 +119,9 @@ STYLE = (
     ".chart .bar{fill:var(--chart)}"
     ".chart .axis,.chart .zero{stroke:var(--border);stroke-width:1}"
     ".chart .grid-label{fill:var(--muted);font-size:16px}"
+    ".keys-card{grid-column:1/-1}"
+    ".key-lists{display:grid;gap:0 1.5rem;"
+    "grid-template-columns:repeat(auto-fit,minmax(min(100%,22rem),1fr))}"
     "details{margin-top:.5rem}"
     "ul.reasons{margin:.25rem 0;padding-left:1.25rem}"
     "@media (max-width:30rem){body{padding:.5rem}.card{padding:.5rem}"
@@ -457,8 +460,8 @@ def _key_table(caption: str, css: str, keys: Sequence[KeyStatus], column: str) -
         else ""
     )
     return (
-        f'<table class="keys {css}"><caption>{caption} ({len(keys)})</caption>'
-        f"<tbody>{''.join(rows)}</tbody></table>{tail}"
+        f'<div><table class="keys {css}"><caption>{caption} ({len(keys)})</caption>'
+        f"<tbody>{''.join(rows)}</tbody></table>{tail}</div>"
     )
 
 
@@ -477,7 +480,7 @@ def _keys(account: AccountStatus) -> str:
     )
     return (
         f'<article class="card keys-card"><h3>Keys <small class="muted">({keys.total:,} in all)'
-        f"</small></h3>{calm}{tables}</article>"
+        f'</small></h3>{calm}<div class="key-lists">{tables}</div></article>'
     )
 
 
