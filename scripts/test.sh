@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Real Prometheus, promtool, Alertmanager and amtool from Debian's packages, and the tools
-# the deployment tests validate with (systemd-analyze, unshare, git).
+# the deployment tests validate with (systemd-analyze, unshare, git), and Chromium for the
+# status page's browser tests.
 missing=()
 need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 need promtool prometheus
@@ -13,6 +14,7 @@ need prometheus-alertmanager prometheus-alertmanager
 need systemd-analyze systemd
 need unshare util-linux
 need git git
+need chromium chromium  # the status page tests drive it through Playwright
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo

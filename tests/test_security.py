@@ -418,7 +418,10 @@ def assert_no_secret(texts: Mapping[str, str], secrets: list[str]) -> None:
 
 
 def served_pages(exporter: ExporterProcess) -> dict[str, str]:
-    return {path: exporter.get(path).text for path in ("/", "/metrics", "/healthz", "/readyz")}
+    return {
+        path: exporter.get(path).text
+        for path in ("/", "/status.json", "/metrics", "/healthz", "/readyz")
+    }
 
 
 def _key_files(tmp_path: Path, management: str, api: str) -> dict[str, str]:

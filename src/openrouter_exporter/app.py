@@ -15,6 +15,7 @@ from openrouter_exporter.poller import AccountPoller, initial_snapshot
 from openrouter_exporter.server import MetricsServer
 from openrouter_exporter.snapshot import SnapshotStore
 from openrouter_exporter.state import StateStore
+from openrouter_exporter.status_routes import StatusRoutes
 from openrouter_exporter.webconfig import WebConfig
 
 log = structlog.get_logger("openrouter_exporter.app")
@@ -41,7 +42,8 @@ class Exporter:
             AccountPoller(account, config, self.store, self.state, transport=transport)
             for account in config.accounts
         ]
-        self.server = bind_server(config, self.store, web_config)
+        status = StatusRoutes(self.store, self.state.samples)
+        self.server = bind_server(config, self.store, web_config, status)
 
     @property
     def url(self) -> str:
@@ -73,9 +75,8 @@ class Exporter:
 
 
 def bind_server(
-    config: ExporterConfig, store: SnapshotStore, web_config: WebConfig
+    config: ExporterConfig, store: SnapshotStore, web_config: WebConfig, status: StatusRoutes
 ) -> MetricsServer:
-    accounts = [account.name for account in config.accounts]
     hosts = [config.listen_host]
     if not config.listen_host and not socket.has_ipv6:
         hosts = ["0.0.0.0"]
@@ -84,7 +85,7 @@ def bind_server(
     error: OSError | None = None
     for host in hosts:
         try:
-            return MetricsServer(host, config.listen_port, store, web_config, accounts)
+            return MetricsServer(host, config.listen_port, store, web_config, status)
         except OSError as problem:
             error = problem
     raise ListenError(

@@ -65,13 +65,13 @@ def judge(snapshot: AccountSnapshot) -> Verdict:
     reasons: list[tuple[Status, str]] = []
     balance = snapshot.credits.balance
     if balance <= 0:
-        reasons.append((Status.CRITICAL, f"balance is {_usd(balance)}: requests fail with 402"))
+        reasons.append((Status.CRITICAL, f"balance is {usd(balance)}: requests fail with 402"))
     for severity, floor in (
         (Status.CRITICAL, thresholds.balance_critical_usd),
         (Status.WARNING, thresholds.balance_warning_usd),
     ):
         if floor is not None and balance < floor:
-            reasons.append((severity, f"balance {_usd(balance)} is below the floor {_usd(floor)}"))
+            reasons.append((severity, f"balance {usd(balance)} is below the floor {usd(floor)}"))
             break
     if snapshot.forecasts:
         shortest = min(snapshot.forecasts, key=lambda item: item.days_remaining)
@@ -84,8 +84,8 @@ def judge(snapshot: AccountSnapshot) -> Verdict:
                 reasons.append(
                     (
                         severity,
-                        f"runway {_days(days)} ({shortest.window} burn rate) is below the "
-                        f"{severity.name.lower()} threshold of {_days(limit)}",
+                        f"runway {days_text(days)} ({shortest.window} burn rate) is below the "
+                        f"{severity.name.lower()} threshold of {days_text(limit)}",
                     )
                 )
                 break
@@ -96,12 +96,12 @@ def judge(snapshot: AccountSnapshot) -> Verdict:
 
 
 def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
-    lines = [f"OpenRouter credits for account {snapshot.name} at {_when(now)}"]
+    lines = [f"OpenRouter credits for account {snapshot.name} at {utc_time(now)}"]
     credits = snapshot.credits
     if credits is not None:
         lines.append(
-            f"  Balance          {_usd(credits.balance)}  (purchased {_usd(credits.total_credits)}"
-            f", used {_usd(credits.total_usage)})"
+            f"  Balance          {usd(credits.balance)}  (purchased {usd(credits.total_credits)}"
+            f", used {usd(credits.total_usage)})"
         )
     else:
         lines.append(f"  Balance          unknown: {_problem(snapshot, EndpointName.CREDITS)}")
@@ -109,20 +109,20 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
         lines.append("  Window  burn/day     days left   runs out")
         for item in snapshot.forecasts:
             runs_out = (
-                _when(item.exhaustion_timestamp)
+                utc_time(item.exhaustion_timestamp)
                 if item.exhaustion_timestamp is not None
                 else "never at this rate"
             )
             lines.append(
-                f"  {item.window:<6}  {_usd(item.burn_usd_per_day):>10}  "
-                f"{_days(item.days_remaining):>11}   {runs_out}"
+                f"  {item.window:<6}  {usd(item.burn_usd_per_day):>10}  "
+                f"{days_text(item.days_remaining):>11}   {runs_out}"
             )
         if not any(item.window == "24h" for item in snapshot.forecasts):
             lines.append("  (24h burn rate appears after one hour of the exporter's own samples)")
     thresholds = snapshot.thresholds
     lines.append(
-        f"  Thresholds       warning below {_days(thresholds.runway_warning_days)}, critical "
-        f"below {_days(thresholds.runway_critical_days)}"
+        f"  Thresholds       warning below {days_text(thresholds.runway_warning_days)}, critical "
+        f"below {days_text(thresholds.runway_critical_days)}"
     )
     lines.append(f"  Status           {verdict.status.name}")
     lines.extend(f"    - {reason}" for reason in verdict.reasons)
@@ -151,7 +151,7 @@ def _top_models(snapshot: AccountSnapshot) -> list[str]:
         return ["  Top models (7 days): no spend"]
     lines = ["  Top models (7 days)"]
     for model, amount in ranked:
-        lines.append(f"    {model:<40} {_usd(amount):>10}  {amount / total:6.1%}")
+        lines.append(f"    {model:<40} {usd(amount):>10}  {amount / total:6.1%}")
     return lines
 
 
@@ -167,12 +167,10 @@ def _keys_needing_attention(keys: tuple[KeyReading, ...], now: float) -> list[st
             and key.limit_remaining <= key.limit * KEY_NEAR_LIMIT_SHARE
         ):
             reset = f", resets {key.limit_reset}" if key.limit_reset else ""
-            lines.append(
-                f"    {name}: {_usd(key.limit_remaining)} left of {_usd(key.limit)}{reset}"
-            )
+            lines.append(f"    {name}: {usd(key.limit_remaining)} left of {usd(key.limit)}{reset}")
         if key.expires_at is not None and key.expires_at - now < KEY_EXPIRY_SOON_SECONDS:
             verb = "expired" if key.expires_at <= now else "expires"
-            lines.append(f"    {name}: {verb} {_when(key.expires_at)}")
+            lines.append(f"    {name}: {verb} {utc_time(key.expires_at)}")
     if not lines:
         return ["  Keys             none at or near their limit or expiry"]
     return ["  Keys needing attention", *lines]
@@ -193,15 +191,15 @@ def _reasons(health: EndpointHealth) -> list[str]:
     return sorted(reason for reason, count in health.errors.items() if count > 0)
 
 
-def _usd(value: float) -> str:
+def usd(value: float) -> str:
     return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
-def _days(value: float) -> str:
+def days_text(value: float) -> str:
     if math.isinf(value):
         return "unlimited"
     return f"{value:.1f} day" if value == 1 else f"{value:.1f} days"
 
 
-def _when(timestamp: float) -> str:
+def utc_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%a %Y-%m-%d %H:%M UTC")

@@ -1,10 +1,10 @@
-"""The HTTP side: ``/`` (landing page), ``/metrics``, ``/healthz``, ``/readyz``.
+"""The HTTP side: ``/`` (status page), ``/status.json``, ``/metrics``, ``/healthz``, ``/readyz``.
 
 A thread per connection, so a slow client never holds up another scrape; every connection
 has a read timeout, and TLS handshakes happen in the connection's own thread. ``/metrics``
 serves the cached rendering of the latest snapshot and never calls OpenRouter. Basic auth,
-when configured, guards ``/`` and ``/metrics``; the probes answer without credentials
-because they reveal nothing and orchestrators cannot send any.
+when configured, guards ``/``, ``/status.json`` and ``/metrics``; the probes answer without
+credentials because they reveal nothing and orchestrators cannot send any.
 """
 
 import base64
@@ -13,7 +13,6 @@ import contextlib
 import functools
 import hashlib
 import hmac
-import html
 import logging
 import socket
 import ssl
@@ -29,6 +28,8 @@ import structlog
 from openrouter_exporter import __version__
 from openrouter_exporter.exposition import OPENMETRICS_TEXT, PROMETHEUS_TEXT, Exposition
 from openrouter_exporter.snapshot import SnapshotStore
+from openrouter_exporter.status_routes import PATHS as STATUS_PATHS
+from openrouter_exporter.status_routes import StatusRoutes
 from openrouter_exporter.webconfig import WebConfig
 
 CONNECTION_TIMEOUT = 10.0
@@ -99,14 +100,14 @@ class MetricsServer(ThreadingHTTPServer):
         port: int,
         store: SnapshotStore,
         web_config: WebConfig,
-        accounts: list[str],
+        status: StatusRoutes,
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host or not host else socket.AF_INET
         self.store = store
         self.exposition = Exposition(store)
         self.web_config = web_config
         self.basic_auth = BasicAuth(web_config.basic_auth_users)
-        self.accounts = accounts
+        self.status = status
         # A request line is a debug event: skip formatting it unless debug is on.
         self.log_requests = bool(log.bind().is_enabled_for(logging.DEBUG))
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
@@ -275,7 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
                     head=head,
                 )
             return
-        if path not in ("/", "/metrics"):
+        if path not in ("/metrics", *STATUS_PATHS):
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head=head)
             return
         auth = self.server.basic_auth
@@ -288,8 +289,9 @@ class _Handler(BaseHTTPRequestHandler):
                 extra={"WWW-Authenticate": 'Basic realm="openrouter-exporter"'},
             )
             return
-        if path == "/":
-            self._send(HTTPStatus.OK, self._landing_page(), "text/html; charset=utf-8", head=head)
+        if path in STATUS_PATHS:
+            page = self.server.status.render(path)
+            self._send(HTTPStatus.OK, page.body, page.content_type, head=head, extra=page.headers)
             return
         accept = self.headers.get("Accept", "")
         openmetrics_format = "application/openmetrics-text" in accept
@@ -317,23 +319,3 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(body)
-
-    def _landing_page(self) -> bytes:
-        snapshot = self.server.store.current()
-        accounts = "".join(f"<li>{html.escape(name)}</li>" for name in self.server.accounts)
-        state = "ready" if snapshot.ready else "waiting for the first poll"
-        page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>OpenRouter Exporter</title></head>
-<body>
-<h1>OpenRouter Exporter</h1>
-<p>Prometheus exporter for OpenRouter prepaid credits, version {html.escape(__version__)}.
-State: {state}.</p>
-<ul>
-<li><a href="metrics">Metrics</a>: served from the latest poll; scraping never calls
-OpenRouter.</li>
-<li><a href="healthz">Health</a> and <a href="readyz">readiness</a></li>
-</ul>
-<h2>Accounts</h2><ul>{accounts}</ul>
-</body></html>
-"""
-        return page.encode()
