@@ -25,12 +25,11 @@ from openrouter_exporter.snapshot import (
     CreditsReading,
     EndpointHealth,
     KeyReading,
-    ModelTotals,
     Snapshot,
     SnapshotStore,
     WindowForecast,
 )
-from openrouter_exporter.state import Sample
+from openrouter_exporter.state import LedgerAmounts, ModelTotals, Sample
 from openrouter_exporter.status import (
     ACTIVITY_STALE_SECONDS,
     STALE_SECONDS,
@@ -94,8 +93,8 @@ _DEFAULT_READINGS: dict[str, Any] = {
         cost_per_request={},
     ),
     "model_totals": (
-        ModelTotals("openai/gpt-4.1", "OpenAI", 15.0, 0.0, 10.0, 0.0, 0.0, 0.0),
-        ModelTotals("openai/gpt-4.1", "Azure", 5.0, 0.0, 10.0, 0.0, 0.0, 0.0),
+        ModelTotals("openai/gpt-4.1", "OpenAI", LedgerAmounts(spend=15.0, requests=10.0)),
+        ModelTotals("openai/gpt-4.1", "Azure", LedgerAmounts(spend=5.0, requests=10.0)),
     ),
 }
 
@@ -387,7 +386,7 @@ def test_every_outside_name_is_escaped() -> None:
         name=HOSTILE,
         keys=(key(HOSTILE, disabled=True), key("x", usage=2.0, expires_at=NOW)),
         activity=ActivitySummary(end, end, {end: 1.0}, {"30d": {HOSTILE: 1.0}}, {}),
-        model_totals=(ModelTotals(HOSTILE, HOSTILE, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0),),
+        model_totals=(ModelTotals(HOSTILE, HOSTILE, LedgerAmounts(spend=1.0, requests=1.0)),),
         health={
             "credits": EndpointHealth(up=False, polled=True, errors={HOSTILE: 1}),
         },

@@ -274,7 +274,7 @@ def _top_models(snapshot: AccountSnapshot) -> tuple[Ranked, ...]:
 def _top_providers(snapshot: AccountSnapshot) -> tuple[Ranked, ...]:
     spend: dict[str, float] = {}
     for item in snapshot.model_totals or ():
-        spend[item.provider] = spend.get(item.provider, 0.0) + item.spend
+        spend[item.provider] = spend.get(item.provider, 0.0) + item.amounts.spend
     return _ranked(spend, TOP_PROVIDERS)
 
 
