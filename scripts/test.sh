@@ -5,12 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Real Prometheus, promtool, Alertmanager and amtool from Debian's packages, and the tools
-# the deployment tests validate with (systemd-analyze, unshare, git).
+# the deployment tests validate with (systemd-analyze, systemd-socket-activate, unshare, git).
 missing=()
 need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 need promtool prometheus
 need prometheus-alertmanager prometheus-alertmanager
 need systemd-analyze systemd
+need systemd-socket-activate systemd
 need unshare util-linux
 need git git
 if [ ${#missing[@]} -gt 0 ]; then

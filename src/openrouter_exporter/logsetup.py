@@ -52,7 +52,9 @@ def configure_logging(
     use_console = log_format == "console" or (log_format == "auto" and output.isatty())
     renderer: Any
     if log_format == "logfmt":
-        renderer = structlog.processors.LogfmtRenderer(key_order=["timestamp", "level", "event"])
+        renderer = structlog.processors.LogfmtRenderer(
+            key_order=["timestamp", "level", "event"], bool_as_flag=False
+        )
     elif use_console:
         renderer = structlog.dev.ConsoleRenderer(colors=output.isatty())
     else:

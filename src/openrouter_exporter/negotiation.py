@@ -69,17 +69,18 @@ def choose_gzip(accept_encoding: str | None) -> bool | None:
     """True for gzip, False for no coding, None when both are refused.
 
     Without the header any coding is acceptable and the body is sent as is; gzip is chosen
-    whenever its q-value is positive and at least identity's.
+    whenever its q-value is positive and at least that of ``identity`` (when named).
     """
     if accept_encoding is None:
         return False
     preferences = dict(_preferences(accept_encoding))
     wildcard = preferences.get("*")
     gzip = preferences.get("gzip", preferences.get("x-gzip", wildcard or 0.0))
-    # identity is acceptable unless refused by name, or by `*;q=0` without being named.
-    identity = preferences.get("identity", 1.0 if wildcard is None else wildcard)
-    if gzip > 0 and gzip >= identity:
+    # No coding is acceptable unless refused by name, or by `*;q=0` without being named;
+    # unnamed, it has no q-value to beat gzip's.
+    identity = preferences.get("identity", wildcard)
+    if gzip > 0 and (identity is None or gzip >= identity):
         return True
-    if identity > 0:
+    if identity is None or identity > 0:
         return False
     return None
