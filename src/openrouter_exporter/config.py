@@ -271,10 +271,10 @@ class ExporterConfig:
     web_config_file: Path | None
     log_format: str
     log_level: str
+    telemetry_path: str
+    systemd_socket: bool
+    exporter_metrics: bool
     config_file: Path | None = None
-    telemetry_path: str = DEFAULT_TELEMETRY_PATH
-    systemd_socket: bool = False
-    exporter_metrics: bool = True
 
     def secrets(self) -> list[str]:
         return [secret for account in self.accounts for secret in account.secrets()]

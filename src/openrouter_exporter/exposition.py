@@ -4,10 +4,12 @@ exporter's own process part rendered per scrape.
 The snapshot only changes when a poll finishes, so each format of its part is rendered (and
 compressed) once per poll and every scrape in between is served from memory.
 :meth:`Exposition.warm` renders the formats scraped lately as soon as a poll lands, so that
-scrapes do not wait for a render. The ``process_*`` and ``python_*`` metrics change on every
-scrape; they are a few hundred bytes, appended to the cached part (inside the same gzip
+scrapes do not wait for a render. The ``process_*`` and ``python_*`` metrics change all the
+time; they are a couple of kilobytes, appended to the cached part (inside the same gzip
 member, by continuing a saved deflate state, so that the large part is never compressed
-again).
+again). Reading them from ``/proc`` costs about a millisecond, so they are read at most once
+per second: any scraper gets current figures, and a client hammering ``/metrics`` cannot make
+the exporter spend its CPU there.
 """
 
 import struct
@@ -28,6 +30,7 @@ from openrouter_exporter.snapshot import SnapshotStore
 PROMETHEUS_TEXT = exposition.CONTENT_TYPE_LATEST
 OPENMETRICS_TEXT = openmetrics.exposition.CONTENT_TYPE_LATEST
 WARM_FORMATS_SCRAPED_WITHIN = 600.0
+PROCESS_METRICS_MAX_AGE = 1.0
 _EOF = b"# EOF\n"
 # RFC 1952 header: deflate, no flags, no mtime (reproducible), no extra flags, unknown OS.
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
@@ -84,6 +87,10 @@ class Exposition:
         # is rendered per scrape.
         self._cache: dict[tuple[bool, bool], tuple[int, _Rendering, bytes]] = {}
         self._asked: dict[tuple[bool, bool], float] = {}
+        # Per format: when the process part was read, and its rendering.
+        self._tails: dict[bool, tuple[float, bytes]] = {}
+        # Per format: the body last completed, and from which parts.
+        self._completed: dict[tuple[bool, bool], tuple[_Rendering, bytes, bytes]] = {}
 
     def warm(self) -> None:
         """Render, for the current snapshot, every format scraped in the last ten minutes."""
@@ -97,12 +104,25 @@ class Exposition:
         rendering, whole = self._cached(openmetrics_format, gzipped)
         if not self._per_scrape:
             return whole
-        return rendering.complete(self._tail(openmetrics_format))
+        tail = self._tail(openmetrics_format)
+        done = self._completed.get((openmetrics_format, gzipped))
+        if done is not None and done[0] is rendering and done[1] is tail:
+            return done[2]
+        body = rendering.complete(tail)
+        self._completed[(openmetrics_format, gzipped)] = (rendering, tail, body)
+        return body
 
     def _tail(self, openmetrics_format: bool) -> bytes:
-        if not openmetrics_format:
-            return exposition.generate_latest(self._process)
-        return _openmetrics(self._process) + _EOF
+        now = time.monotonic()
+        cached = self._tails.get(openmetrics_format)
+        if cached is not None and now - cached[0] < PROCESS_METRICS_MAX_AGE:
+            return cached[1]
+        if openmetrics_format:
+            tail = _openmetrics(self._process) + _EOF
+        else:
+            tail = exposition.generate_latest(self._process)
+        self._tails[openmetrics_format] = (now, tail)
+        return tail
 
     def _cached(self, openmetrics_format: bool, gzipped: bool) -> tuple[_Rendering, bytes]:
         version = self._store.current().version

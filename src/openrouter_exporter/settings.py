@@ -27,7 +27,6 @@ _KEY_SHAPE = re.compile(r"sk-[A-Za-z0-9_-]{6,}")
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$")
 _WORKSPACE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 _HOST = re.compile(r"[A-Za-z0-9.:%_-]+")
-LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def redact(text: str) -> str:
@@ -63,7 +62,7 @@ def parse_listen_address(value: str) -> ListenAddress:
 
 def _listen_addresses(value: object) -> object:
     if isinstance(value, str):
-        return [part for part in value.split(",")]
+        return value.split(",")
     return value
 
 
