@@ -157,22 +157,27 @@ Address = Annotated[ListenAddress, BeforeValidator(lambda v: parse_listen_addres
 Switch = Annotated[bool, BeforeValidator(_lower)]
 
 
-class FileAccount(BaseModel):
-    """One account of the YAML file; thresholds left out inherit the flags' values."""
+class _AccountFields(BaseModel):
+    """What the environment's single account and each account of the file both have."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: AccountName
-    base_url: BaseUrl | None = None
     management_key: Secret | None = None
     management_key_file: SecretFile | None = None
     api_key: Secret | None = None
     api_key_file: SecretFile | None = None
-    runway_warning_days: Days | None = None
-    runway_critical_days: Days | None = None
     balance_warning_usd: Usd | None = None
     balance_critical_usd: Usd | None = None
     workspaces: Workspaces = ()
+
+
+class FileAccount(_AccountFields):
+    """One account of the YAML file; thresholds left out inherit the flags' values."""
+
+    name: AccountName
+    base_url: BaseUrl | None = None
+    runway_warning_days: Days | None = None
+    runway_critical_days: Days | None = None
 
 
 class ConfigFile(BaseModel):
@@ -181,20 +186,13 @@ class ConfigFile(BaseModel):
     accounts: list[FileAccount] = Field(min_length=1)
 
 
-class Settings(BaseModel):
+class Settings(_AccountFields):
     """Every setting, from whichever source gave it. Field names are ``Setting.key``s; the
     caller fills unset ones with ``Setting.default``, so defaults are validated too."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     config_file: Path | None = None
     config_document: ConfigFile | None = None
-    management_key: Secret | None = None
-    management_key_file: SecretFile | None = None
-    api_key: Secret | None = None
-    api_key_file: SecretFile | None = None
     base_url: BaseUrl
-    workspaces: Workspaces = ()
     account: AccountName
     listen_address: Annotated[list[Address], BeforeValidator(_listen_addresses)] = Field(
         min_length=1
@@ -209,8 +207,6 @@ class Settings(BaseModel):
     state_dir: Path | None = None
     runway_warning_days: Days
     runway_critical_days: Days
-    balance_warning_usd: Usd | None = None
-    balance_critical_usd: Usd | None = None
     log_format: Annotated[Literal["auto", "json", "logfmt", "console"], BeforeValidator(_lower)] = (
         "auto"
     )
