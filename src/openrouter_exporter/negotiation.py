@@ -50,7 +50,7 @@ def choose_format(accept: str | None) -> bool | None:
     """True for OpenMetrics, False for the text format, None when both are refused.
 
     The higher q-value wins; on a tie, or when the header names neither (like
-    ``application/json``), the text format, as prometheus-client does. A format refused
+    ``application/json``), the text format, prometheus-client's default. A format refused
     with ``q=0`` is never sent.
     """
     preferences = _preferences(accept or "")
