@@ -1,5 +1,6 @@
 """The exporter-toolkit web-config.yml subset: TLS and basic auth, anything else refused."""
 
+import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,3 +326,52 @@ def test_missing_web_config_file_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_web_config(tmp_path / "absent.yml")
     assert "cannot read" in str(caught.value)
+
+
+# Certificates re-read when they change on disk.
+
+
+def _rotate(tls_files: TlsFiles, directory: Path, cert_pem: bytes, key_pem: bytes) -> None:
+    """Replace the pair as cert-manager does: new files moved into place."""
+    (directory / "new.key").write_bytes(key_pem)
+    (directory / "new.crt").write_bytes(cert_pem)
+    os.replace(directory / "new.key", tls_files.key)
+    os.replace(directory / "new.crt", tls_files.cert)
+
+
+@pytest.fixture
+def own_tls_files(tmp_path: Path) -> TlsFiles:
+    """A certificate pair this test may replace."""
+    authority = trustme.CA()
+    server = authority.issue_cert("localhost")
+    files = TlsFiles(tmp_path / "server.crt", tmp_path / "server.key", tmp_path / "ca.crt")
+    server.cert_chain_pems[0].write_to_path(str(files.cert))
+    server.private_key_pem.write_to_path(str(files.key))
+    authority.cert_pem.write_to_path(str(files.ca))
+    return files
+
+
+def test_unchanged_files_keep_the_same_context(tmp_path: Path, own_tls_files: TlsFiles) -> None:
+    tls = load_web_config(web_config(tmp_path, tls_section(own_tls_files))).tls
+    assert tls is not None
+    assert tls.context() is tls.context()
+
+
+def test_rotated_pair_gives_a_new_context(tmp_path: Path, own_tls_files: TlsFiles) -> None:
+    tls = load_web_config(web_config(tmp_path, tls_section(own_tls_files))).tls
+    assert tls is not None
+    before = tls.context()
+    leaf = trustme.CA().issue_cert("localhost")
+    _rotate(own_tls_files, tmp_path, leaf.cert_chain_pems[0].bytes(), leaf.private_key_pem.bytes())
+    assert tls.context() is not before
+
+
+def test_rotation_that_cannot_be_loaded_keeps_the_previous_certificate(
+    tmp_path: Path, own_tls_files: TlsFiles
+) -> None:
+    tls = load_web_config(web_config(tmp_path, tls_section(own_tls_files))).tls
+    assert tls is not None
+    before = tls.context()
+    half_written = own_tls_files.cert.read_bytes()[:100]
+    _rotate(own_tls_files, tmp_path, half_written, own_tls_files.key.read_bytes())
+    assert tls.context() is before

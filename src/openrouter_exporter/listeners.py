@@ -59,5 +59,13 @@ def systemd_sockets(environ: MutableMapping[str, str], setting: str) -> list[soc
     sockets = []
     for fd in range(SD_LISTEN_FDS_START, SD_LISTEN_FDS_START + int(count)):
         os.set_inheritable(fd, False)
-        sockets.append(socket.socket(fileno=fd))
+        passed = socket.socket(fileno=fd)
+        if passed.family not in (socket.AF_INET, socket.AF_INET6) or (
+            passed.type != socket.SOCK_STREAM
+        ):
+            raise ListenError(
+                setting,
+                f"systemd passed socket {fd}, which is not TCP; use ListenStream=[host:]port",
+            )
+        sockets.append(passed)
     return sockets
