@@ -7,7 +7,10 @@ exporter runs, as ``check`` does). Then, timeit style, the median of several rep
   the work done once per poll;
 * gzip: the same plus ``gzip.compress`` as ``Exposition`` does for a gzip-accepting scraper;
 * cached: ``Exposition.render`` with the body already rendered for this snapshot version,
-  the work of every scrape between two polls.
+  the work of every scrape between two polls;
+* cached with process metrics: the same, gzipped, with the exporter's own ``process_*`` and
+  ``python_*`` metrics (read at most once a second) compressed onto it (the default);
+* process part: reading and rendering those metrics, the work of one scrape a second.
 """
 
 import asyncio
@@ -21,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client import exposition as prometheus_exposition
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import CollectorRegistry
 
 from openrouter_exporter.collector import SnapshotCollector
@@ -37,6 +43,8 @@ class RenderTiming:
     uncached_ms: float
     gzip_ms: float
     cached_us: float
+    cached_with_process_us: float
+    process_part_us: float
     body_bytes: int
     gzip_bytes: int
 
@@ -107,10 +115,21 @@ def measure_render(base_url: str, management_key: str, repeat: int) -> RenderTim
     cached = median_seconds(
         lambda: cached_exposition.render(openmetrics_format=False, gzipped=False), repeat
     )
+    with_process = Exposition(store, exporter_metrics=True)
+    with_process.render(openmetrics_format=False, gzipped=True)
+    cached_with_process = median_seconds(
+        lambda: with_process.render(openmetrics_format=False, gzipped=True), repeat
+    )
+    process = CollectorRegistry(auto_describe=False)
+    for collector in (ProcessCollector, PlatformCollector, GCCollector):
+        collector(registry=process)
+    process_part = median_seconds(lambda: prometheus_exposition.generate_latest(process), repeat)
     return RenderTiming(
         uncached_ms=uncached * 1e3,
         gzip_ms=gzipped * 1e3,
         cached_us=cached * 1e6,
+        cached_with_process_us=cached_with_process * 1e6,
+        process_part_us=process_part * 1e6,
         body_bytes=len(body),
         gzip_bytes=len(gzip.compress(body, compresslevel=6, mtime=0)),
     )

@@ -79,7 +79,7 @@ MAIN_COLUMNS = (
     "series",
     "body KiB (gzip)",
     "render ms",
-    "cached µs",
+    "cached µs (gzip + process; process part)",
     "req/s",
     "p50 ms",
     "p99 ms",
@@ -493,7 +493,9 @@ def main_table(figures: Sequence[ScenarioFigures]) -> str:
                 number(item.series, 0),
                 f"{item.render.body_bytes / 1024:,.1f} ({item.render.gzip_bytes / 1024:,.1f})",
                 _ms(item.render.uncached_ms),
-                number(item.render.cached_us, 2),
+                f"{number(item.render.cached_us, 2)} "
+                f"({number(item.render.cached_with_process_us, 0)}; "
+                f"{number(item.render.process_part_us, 0)})",
                 number(head.exporter.requests_per_second, 0) if head else "-",
                 _ms(head.exporter.p50_ms) if head else "-",
                 _ms(head.exporter.p99_ms) if head else "-",
@@ -630,8 +632,11 @@ def render_report(
         "",
         "Headline load: identity encoding at the first concurrency above 1 (see below). "
         "render ms: one uncached render (generate_latest); cached µs: a scrape between two "
-        "polls. scrape ms: one gzip scrape by a single client, as Prometheus does, when a "
-        "poll has changed the snapshot (rendered for that scrape) and when not (cached). "
+        "polls (in brackets: gzipped, with the process_* and python_* metrics compressed "
+        "onto it; then reading and rendering those, done at most once a second). "
+        "scrape ms: one gzip scrape by a single client, "
+        "as Prometheus does, when a poll has changed the snapshot (rendered for that scrape) "
+        "and when not (cached). "
         "Poll durations: median of the exporter's own openrouter_poll_duration_seconds "
         f"at a {FAST_INTERVAL} interval. RSS: the larger of after load and after several polls.",
         "",

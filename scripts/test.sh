@@ -5,13 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Real Prometheus, promtool, Alertmanager and amtool from Debian's packages, and the tools
-# the deployment tests validate with (systemd-analyze, unshare, git), and Chromium for the
-# status page's browser tests.
+# the deployment tests validate with (systemd-analyze, systemd-socket-activate, unshare, git),
+# and Chromium for the status page's browser tests.
 missing=()
 need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 need promtool prometheus
 need prometheus-alertmanager prometheus-alertmanager
 need systemd-analyze systemd
+need systemd-socket-activate systemd
 need unshare util-linux
 need git git
 need chromium chromium  # the status page tests drive it through Playwright

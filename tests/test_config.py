@@ -14,16 +14,19 @@ from openrouter_exporter.config import (
     DEFAULT_BASE_URL,
     DEFAULT_PORT,
     SETTINGS,
+    SETTINGS_BY_KEY,
     ConfigError,
+    ConfigProblem,
     ExporterConfig,
+    FlagValue,
     Thresholds,
     load_config,
-    parse_listen_address,
 )
+from openrouter_exporter.settings import ListenAddress
 
 SECRET = "sk-or-v1-FAKESECRET0c7e9b1a3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a5c7e"
 OTHER_SECRET = "sk-or-v1-FAKEINFERENCE9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5"
-Flags = dict[str, str | None]
+Flags = dict[str, FlagValue]
 
 
 def load(flags: Flags | None = None, /, **environ: str) -> ExporterConfig:
@@ -34,10 +37,16 @@ def with_key(**environ: str) -> dict[str, str]:
     return {"OPENROUTER_MANAGEMENT_KEY": SECRET, **environ}
 
 
-def config_error(flags: Flags | None = None, /, **environ: str) -> ConfigError:
+def only(error: ConfigError) -> ConfigProblem:
+    assert len(error.problems) == 1, error.problems
+    return error.problems[0]
+
+
+def config_error(flags: Flags | None = None, /, **environ: str) -> ConfigProblem:
+    """The one problem these settings have."""
     with pytest.raises(ConfigError) as caught:
         load(flags, **environ)
-    return caught.value
+    return only(caught.value)
 
 
 def write(path: Path, text: str) -> Path:
@@ -58,16 +67,12 @@ def test_defaults_apply_when_nothing_but_a_key_is_set() -> None:
     config = load(**with_key())
     account = config.accounts[0]
     assert (account.name, account.base_url) == ("default", DEFAULT_BASE_URL)
-    assert (config.listen_host, config.listen_port) == ("", DEFAULT_PORT)
+    assert config.listen_addresses == (ListenAddress("", DEFAULT_PORT),)
     assert (config.poll_interval, config.activity_interval) == (60.0, 1800.0)
     assert account.thresholds == Thresholds(3.0, 1.0, None, None)
     assert (config.log_format, config.log_level) == ("auto", "info")
     assert config.web_config_file is None
     assert config.config_file is None
-
-
-def test_default_listen_port_is_10473() -> None:
-    assert DEFAULT_PORT == 10473
 
 
 def test_default_state_dir_follows_xdg_state_home() -> None:
@@ -100,9 +105,12 @@ _VALUE_CASES: dict[str, tuple[str, Callable[[ExporterConfig], Any], Any]] = {
     ),
     "listen_address": (
         "127.0.0.1:9999",
-        lambda c: (c.listen_host, c.listen_port),
-        ("127.0.0.1", 9999),
+        lambda c: c.listen_addresses,
+        (ListenAddress("127.0.0.1", 9999),),
     ),
+    "systemd_socket": ("true", lambda c: c.systemd_socket, True),
+    "telemetry_path": ("/probe/metrics", lambda c: c.telemetry_path, "/probe/metrics"),
+    "disable_exporter_metrics": ("true", lambda c: c.exporter_metrics, False),
     "web_config": ("/etc/web.yml", lambda c: c.web_config_file, Path("/etc/web.yml")),
     "poll_interval": ("2m", lambda c: c.poll_interval, 120.0),
     "activity_interval": ("1h", lambda c: c.activity_interval, 3600.0),
@@ -154,6 +162,9 @@ def _other_valid_value(key: str) -> str:
         "account": "from-env",
         "workspaces": "ws-env",
         "listen_address": ":1234",
+        "systemd_socket": "false",
+        "telemetry_path": "/env-metrics",
+        "disable_exporter_metrics": "false",
         "web_config": "/env/web.yml",
         "poll_interval": "90s",
         "activity_interval": "45m",
@@ -175,8 +186,6 @@ def test_settings_document_their_flag_and_environment_variable() -> None:
     for setting in SETTINGS:
         assert setting.flag.startswith("--")
         assert setting.env.startswith("OPENROUTER_")
-        assert setting.env in setting.label
-        assert setting.flag in setting.label
 
 
 # Secrets.
@@ -306,7 +315,7 @@ def test_secret_is_hidden_from_the_config_repr() -> None:
 
 def test_bad_duration_names_the_setting() -> None:
     error = config_error(**with_key(OPENROUTER_EXPORTER_POLL_INTERVAL="soon"))
-    assert error.setting == "OPENROUTER_EXPORTER_POLL_INTERVAL (--poll.interval)"
+    assert error.setting == "OPENROUTER_EXPORTER_POLL_INTERVAL"
     assert "soon" in error.problem
 
 
@@ -356,7 +365,8 @@ def test_explicit_request_timeout_longer_than_half_the_poll_interval_is_rejected
     ],
 )
 def test_listen_address_forms_are_accepted(text: str, expected: tuple[str, int]) -> None:
-    assert parse_listen_address(text) == expected
+    config = load(**with_key(OPENROUTER_EXPORTER_LISTEN_ADDRESS=text))
+    assert config.listen_addresses == (ListenAddress(*expected),)
 
 
 @pytest.mark.parametrize(
@@ -373,13 +383,12 @@ def test_listen_address_forms_are_accepted(text: str, expected: tuple[str, int])
         "host:-1",
         "my host:80",
         "host/path:80",
-        "",
+        " ",
     ],
 )
 def test_bad_listen_address_is_rejected(text: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        parse_listen_address(text)
-    assert caught.value.setting == "OPENROUTER_EXPORTER_LISTEN_ADDRESS (--web.listen-address)"
+    error = config_error({"listen_address": [text]}, **with_key())
+    assert error.setting == "--web.listen-address"
 
 
 def test_bad_listen_address_from_the_environment_stops_loading() -> None:
@@ -486,10 +495,10 @@ def config_file(tmp_path: Path, text: str) -> dict[str, str]:
     return {"OPENROUTER_EXPORTER_CONFIG": str(write(tmp_path / "exporter.yml", text))}
 
 
-def file_error(tmp_path: Path, text: str, /, **environ: str) -> ConfigError:
+def file_error(tmp_path: Path, text: str, /, **environ: str) -> ConfigProblem:
     with pytest.raises(ConfigError) as caught:
         load(**config_file(tmp_path, text), **environ)
-    return caught.value
+    return only(caught.value)
 
 
 def test_config_file_holds_several_accounts(tmp_path: Path) -> None:
@@ -565,9 +574,9 @@ def test_unknown_top_level_key_is_rejected_with_its_location(tmp_path: Path) -> 
     assert error.problem == "unknown setting"
 
 
-def test_config_file_error_names_the_file(tmp_path: Path) -> None:
+def test_config_file_error_names_the_file_and_line(tmp_path: Path) -> None:
     error = file_error(tmp_path, _TWO_ACCOUNTS + "bogus: 1\n")
-    assert error.setting.startswith(f"OPENROUTER_EXPORTER_CONFIG ({tmp_path / 'exporter.yml'})")
+    assert error.setting == f"{tmp_path / 'exporter.yml'}:12 bogus"
 
 
 def test_duplicate_account_names_are_rejected(tmp_path: Path) -> None:
@@ -585,7 +594,8 @@ accounts:
 
 def test_invalid_yaml_is_rejected_with_its_line(tmp_path: Path) -> None:
     error = file_error(tmp_path, "accounts:\n  - name: prod\n    api_key: [unclosed\n")
-    assert "not valid YAML at line" in error.problem
+    assert error.setting.startswith(f"{tmp_path / 'exporter.yml'}:")
+    assert error.problem == "is not valid YAML"
 
 
 @pytest.mark.parametrize("text", ["", "- just\n- a list\n", "plain text\n"])
@@ -722,7 +732,7 @@ def test_no_config_error_message_contains_the_secret(tmp_path: Path, case: str) 
     message = str(caught.value)
     assert SECRET not in message
     assert "FAKESECRET" not in message
-    assert "\n" not in message
+    assert all("\n" not in str(problem) for problem in caught.value.problems)
 
 
 @pytest.mark.parametrize("variable", ["OPENROUTER_MANAGEMENT_KEY_FILE", "OPENROUTER_BASE_URL"])
@@ -814,3 +824,129 @@ def test_check_config_exits_2_with_one_line_naming_the_setting(tmp_path: Path, k
     assert result.stdout == ""
     assert SECRET not in result.stderr
     assert OTHER_SECRET not in result.stderr
+
+
+# One validation path: every source through one model, every problem at once.
+
+# YAML spelling, flag and variable spelling
+_NON_FINITE = {"inf": (".inf", "inf"), "nan": (".nan", "nan"), "-inf": ("-.inf", "-inf")}
+
+
+def _sources(
+    source: str, tmp_path: Path, key: str, text: str, yaml_text: str
+) -> tuple[Flags, dict[str, str]]:
+    """Flags and environment that give setting `key` the value `text` from one source."""
+    if source == "flag":
+        return {key: text}, with_key()
+    if source == "environment":
+        return {}, with_key(**{SETTINGS_BY_KEY[key].env: text})
+    account = f"accounts:\n  - name: a\n    api_key: {SECRET}\n    {key}: {yaml_text}\n"
+    return {}, config_file(tmp_path, account)
+
+
+@pytest.mark.parametrize("source", ["flag", "environment", "config file"])
+@pytest.mark.parametrize("value", sorted(_NON_FINITE))
+@pytest.mark.parametrize("key", ["balance_warning_usd", "runway_critical_days"])
+def test_non_finite_threshold_is_rejected_from_every_source(
+    tmp_path: Path, source: str, value: str, key: str
+) -> None:
+    yaml_text, text = _NON_FINITE[value]
+    flags, environ = _sources(source, tmp_path, key, text, yaml_text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(flags, environ)
+    assert "finite number" in only(caught.value).problem
+
+
+def test_nan_critical_floor_cannot_pass_the_order_check(tmp_path: Path) -> None:
+    """NaN compares false with everything, so an order check alone would let it through."""
+    text = (
+        f"accounts:\n  - name: a\n    api_key: {SECRET}\n"
+        "    balance_warning_usd: 10\n    balance_critical_usd: .nan\n"
+    )
+    problem = file_error(tmp_path, text)
+    assert problem.setting == f"{tmp_path / 'exporter.yml'}:5 accounts.0.balance_critical_usd"
+
+
+def test_bad_settings_from_three_sources_are_reported_together_with_their_locations(
+    tmp_path: Path,
+) -> None:
+    text = f"accounts:\n  - name: a\n    api_key: {SECRET}\n    runway_warning_days: -2\n"
+    with pytest.raises(ConfigError) as caught:
+        load(
+            {"poll_interval": "often"},
+            **config_file(tmp_path, text),
+            OPENROUTER_EXPORTER_BALANCE_WARNING_USD=".inf",
+        )
+    locations = {problem.setting for problem in caught.value.problems}
+    assert locations == {
+        "--poll.interval",
+        "OPENROUTER_EXPORTER_BALANCE_WARNING_USD",
+        f"{tmp_path / 'exporter.yml'}:4 accounts.0.runway_warning_days",
+    }
+
+
+def test_check_config_prints_every_problem_on_its_own_line(tmp_path: Path) -> None:
+    result = check_config(
+        tmp_path,
+        **with_key(OPENROUTER_EXPORTER_POLL_INTERVAL="often", OPENROUTER_EXPORTER_LOG_LEVEL="loud"),
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[2] for line in lines] == [
+        "OPENROUTER_EXPORTER_POLL_INTERVAL",
+        "OPENROUTER_EXPORTER_LOG_LEVEL",
+    ]
+    assert SECRET not in result.stderr
+
+
+def test_relations_between_settings_are_all_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(
+            **with_key(
+                OPENROUTER_EXPORTER_RUNWAY_WARNING_DAYS="1",
+                OPENROUTER_EXPORTER_RUNWAY_CRITICAL_DAYS="2",
+                OPENROUTER_EXPORTER_POLL_INTERVAL="10s",
+                OPENROUTER_EXPORTER_REQUEST_TIMEOUT="8s",
+            )
+        )
+    assert {problem.setting for problem in caught.value.problems} == {
+        "OPENROUTER_EXPORTER_RUNWAY_CRITICAL_DAYS",
+        "OPENROUTER_EXPORTER_REQUEST_TIMEOUT",
+    }
+
+
+# Several listen addresses, switches, log level spellings.
+
+
+def test_repeated_listen_address_flag_keeps_every_address() -> None:
+    config = load({"listen_address": ["127.0.0.1:9101", "[::1]:9102"]}, **with_key())
+    assert config.listen_addresses == (
+        ListenAddress("127.0.0.1", 9101),
+        ListenAddress("::1", 9102),
+    )
+
+
+def test_listen_address_variable_takes_a_comma_separated_list() -> None:
+    config = load(**with_key(OPENROUTER_EXPORTER_LISTEN_ADDRESS="127.0.0.1:9101, :9102"))
+    assert config.listen_addresses == (ListenAddress("127.0.0.1", 9101), ListenAddress("", 9102))
+
+
+def test_log_level_warn_is_spelled_as_prometheus_does() -> None:
+    assert load(**with_key(OPENROUTER_EXPORTER_LOG_LEVEL="warn")).log_level == "warning"
+    assert load(**with_key(OPENROUTER_EXPORTER_LOG_LEVEL="warning")).log_level == "warning"
+
+
+def test_log_format_logfmt_is_accepted() -> None:
+    assert load(**with_key(OPENROUTER_EXPORTER_LOG_FORMAT="logfmt")).log_format == "logfmt"
+
+
+@pytest.mark.parametrize("path", ["metrics", "/a b", "/healthz"])
+def test_telemetry_path_must_be_a_free_url_path(path: str) -> None:
+    error = config_error(**with_key(OPENROUTER_EXPORTER_TELEMETRY_PATH=path))
+    assert error.setting == "OPENROUTER_EXPORTER_TELEMETRY_PATH"
+
+
+@pytest.mark.parametrize(("text", "on"), [("true", True), ("1", True), ("False", False)])
+def test_switch_variable_takes_true_or_false(text: str, on: bool) -> None:
+    config = load(**with_key(OPENROUTER_EXPORTER_DISABLE_EXPORTER_METRICS=text))
+    assert config.exporter_metrics is not on

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.config import SETTINGS
+from openrouter_exporter.config import DEFAULT_PORT, SETTINGS, SETTINGS_BY_KEY
 from tests.support.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT = REPO / "deploy" / "systemd" / "openrouter-exporter.service"
+SOCKET = REPO / "deploy" / "systemd" / "openrouter-exporter.socket"
 ENV_EXAMPLE = REPO / "deploy" / "systemd" / "openrouter-exporter.env.example"
 # systemd-analyze security: overall exposure in tenths; below 2.0 is rated "OK".
 EXPOSURE_THRESHOLD = 15
@@ -61,8 +62,8 @@ def directives(text: str) -> Iterator[tuple[str, str, str]]:
         yield section, key.strip(), value.strip()
 
 
-def unit_value(key: str) -> list[str]:
-    return [v for _, k, v in directives(UNIT.read_text(encoding="utf-8")) if k == key]
+def unit_value(key: str, unit: Path = UNIT) -> list[str]:
+    return [v for _, k, v in directives(unit.read_text(encoding="utf-8")) if k == key]
 
 
 def example_assignments() -> dict[str, str]:
@@ -72,22 +73,51 @@ def example_assignments() -> dict[str, str]:
     return {match.group(1): match.group(2) for match in matches if match}
 
 
-def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
+def verify(tmp_path: Path, unit: Path) -> subprocess.CompletedProcess[str]:
+    """`systemd-analyze verify` of `unit`, beside the service unit.
+
+    verify checks that ExecStart's program exists: a stub stands in for the exporter,
+    which is not installed at /opt/openrouter-exporter on a test machine.
+    """
     analyze = require_tool("systemd-analyze", "apt-get install systemd")
-    # verify checks that ExecStart's program exists: a stub stands in for the exporter,
-    # which is not installed at /opt/openrouter-exporter on a test machine.
     stub = tmp_path / "openrouter-exporter"
     stub.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
     stub.chmod(stub.stat().st_mode | stat.S_IXUSR)
     (exec_start,) = unit_value("ExecStart")
     program = shlex.split(exec_start)[0]
-    unit = tmp_path / UNIT.name
-    unit.write_text(UNIT.read_text(encoding="utf-8").replace(program, str(stub)), "utf-8")
-    result = subprocess.run(
-        [analyze, "verify", "--man=no", str(unit)], capture_output=True, text=True, check=False
+    (tmp_path / UNIT.name).write_text(
+        UNIT.read_text(encoding="utf-8").replace(program, str(stub)), "utf-8"
     )
+    if unit != UNIT:
+        (tmp_path / unit.name).write_text(unit.read_text(encoding="utf-8"), "utf-8")
+    return subprocess.run(
+        [analyze, "verify", "--man=no", str(tmp_path / unit.name)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("unit", [UNIT, SOCKET], ids=lambda unit: unit.suffix)
+def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path, unit: Path) -> None:
+    result = verify(tmp_path, unit)
     assert result.returncode == 0, result.stderr
     assert result.stdout + result.stderr == "", result.stdout + result.stderr
+
+
+def test_socket_unit_listens_on_the_default_port() -> None:
+    assert unit_value("ListenStream", SOCKET) == [str(DEFAULT_PORT)]
+
+
+def test_socket_unit_activates_the_service_of_the_same_name() -> None:
+    assert SOCKET.stem == UNIT.stem
+    assert unit_value("Service", SOCKET) == []
+
+
+def test_env_example_tells_the_exporter_to_take_the_socket() -> None:
+    switch = SETTINGS_BY_KEY["systemd_socket"].env
+    assert example_assignments()[switch] == "true"
+    assert f"{switch}=true" in SOCKET.read_text(encoding="utf-8")
 
 
 def test_unit_sandboxing_is_rated_ok_by_systemd() -> None:

@@ -48,8 +48,13 @@ Readings = dict[tuple[str, Labels], float]
 
 
 def readings(metrics: Metrics) -> Readings:
-    """Every value derived from OpenRouter, without the health bookkeeping."""
-    return {key: value for key, value in metrics.samples.items() if key[0] not in MOVING}
+    """Every value derived from OpenRouter, without the health bookkeeping (nor the
+    exporter's own process_* and python_* metrics)."""
+    return {
+        key: value
+        for key, value in metrics.samples.items()
+        if key[0].startswith("openrouter_") and key[0] not in MOVING
+    }
 
 
 def errors(metrics: Metrics, endpoint: str, reason: str) -> float:

@@ -118,6 +118,10 @@ def scraper(url: str, openmetrics: bool, deadline: float, log: ScrapeLog) -> Non
                 log.record(response, None, openmetrics)
 
 
+# The exporter's own metrics are rendered after the snapshot's; this family is the last.
+LAST_FAMILY = "python_gc_collections_total"
+
+
 def is_complete(openmetrics: bool, body: str) -> bool:
     if openmetrics:
         # Raises unless the body ends with "# EOF".
@@ -125,7 +129,7 @@ def is_complete(openmetrics: bool, body: str) -> bool:
     else:
         families = list(text_string_to_metric_families(body))
         last_line = body.rstrip("\n").rsplit("\n", 1)[-1]
-        if not (body.endswith("\n") and last_line.startswith("openrouter_exporter_build_info")):
+        if not (body.endswith("\n") and last_line.startswith(LAST_FAMILY)):
             return False
     names = {family.name for family in families}
     return {"openrouter_balance_usd", "openrouter_up", "openrouter_exporter_build_info"} <= names

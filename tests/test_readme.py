@@ -3,7 +3,9 @@
 import re
 from pathlib import Path
 
-from openrouter_exporter.config import SETTINGS
+import pytest
+
+from openrouter_exporter.config import SETTINGS, Setting, load_config
 from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 
@@ -21,7 +23,7 @@ def settings_table() -> str:
     rows = ["| flag | environment variable | default | meaning |", "|---|---|---|---|"]
     for setting in SETTINGS:
         env = f"`{setting.env}`" + (" (`_FILE`)" if setting.has_file_variant else "")
-        rows.append(f"| `{setting.flag}` | {env} | {setting.default} | {setting.help} |")
+        rows.append(f"| `{setting.flag}` | {env} | {setting.documented_default} | {setting.help} |")
     return "\n".join(rows) + "\n"
 
 
@@ -29,6 +31,21 @@ def test_settings_table_matches_the_code() -> None:
     assert _block("settings-table") == settings_table(), (
         "README settings table is stale; expected:\n" + settings_table()
     )
+
+
+def _documented_defaults() -> dict[str, str]:
+    """Flag to the default the README's table shows for it."""
+    rows = re.findall(r"^\| `(--[a-z.-]+)` \| [^|]+ \| ([^|]+) \|", _block("settings-table"), re.M)
+    return {flag: default.strip() for flag, default in rows}
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.default is not None], ids=str)
+def test_documented_default_is_what_an_unset_setting_gets(setting: Setting) -> None:
+    """The table's default, typed in, gives the configuration that leaving it unset gives."""
+    environ = {"OPENROUTER_API_KEY": "sk-or-v1-readme", "XDG_STATE_HOME": "/srv/state"}
+    documented = _documented_defaults()[setting.flag]
+    explicit = load_config({}, {**environ, setting.env: documented})
+    assert explicit == load_config({}, environ)
 
 
 def test_metrics_table_lists_exactly_what_the_exporter_serves(
@@ -39,7 +56,12 @@ def test_metrics_table_lists_exactly_what_the_exporter_serves(
         simulator,
         env={"OPENROUTER_EXPORTER_BALANCE_WARNING_USD": "10"},
     )
-    served = {name for name in exporter.metrics().names() if not name.endswith("_created")}
+    # process_* and python_* are prometheus-client's own, described in the prose.
+    served = {
+        name
+        for name in exporter.metrics().names()
+        if name.startswith("openrouter_") and not name.endswith("_created")
+    }
 
     assert served <= documented, f"undocumented: {sorted(served - documented)}"
     assert documented <= served, f"documented, never served: {sorted(documented - served)}"

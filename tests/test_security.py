@@ -358,8 +358,8 @@ def _tls(pki: Pki, **changes: Any) -> dict[str, Any]:
 
 UNSUPPORTED: dict[str, tuple[Callable[[Pki], dict[str, Any]], str]] = {
     "unknown-top-level": (
-        lambda pki: {**_tls(pki), "http_server_config": {}},
-        "http_server_config",
+        lambda pki: {**_tls(pki), "tls_config": {}},
+        "tls_config",
     ),
     "unsupported-tls-key": (
         lambda pki: _tls(pki, cipher_suites=["TLS_AES_128_GCM_SHA256"]),
@@ -376,6 +376,10 @@ UNSUPPORTED: dict[str, tuple[Callable[[Pki], dict[str, Any]], str]] = {
         "client_ca_file",
     ),
     "missing-key-file": (lambda pki: _tls(pki, key_file=None), "key_file"),
+    "forbidden-header": (
+        lambda pki: {"http_server_config": {"headers": {"Server": "nginx"}}},
+        "http_server_config.headers",
+    ),
     "plain-text-password": (
         lambda pki: {"basic_auth_users": {USER: PASSWORD}},
         f"basic_auth_users.{USER}",

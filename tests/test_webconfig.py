@@ -1,5 +1,6 @@
 """The exporter-toolkit web-config.yml subset: TLS and basic auth, anything else refused."""
 
+import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,7 +9,7 @@ import bcrypt
 import pytest
 import trustme
 
-from openrouter_exporter.config import ConfigError
+from openrouter_exporter.config import ConfigError, ConfigProblem
 from openrouter_exporter.webconfig import WebConfig, load_web_config
 
 
@@ -52,10 +53,11 @@ def tls_section(files: TlsFiles, *extra: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rejected(tmp_path: Path, text: str) -> ConfigError:
+def rejected(tmp_path: Path, text: str) -> ConfigProblem:
     with pytest.raises(ConfigError) as caught:
         load_web_config(web_config(tmp_path, text))
-    return caught.value
+    (problem,) = caught.value.problems
+    return problem
 
 
 # Accepted.
@@ -63,7 +65,7 @@ def rejected(tmp_path: Path, text: str) -> ConfigError:
 
 def test_no_web_config_means_plain_http_without_auth() -> None:
     config = load_web_config(None)
-    assert (config.ssl_context, config.basic_auth_users, config.scheme) == (None, {}, "http")
+    assert (config.tls, config.basic_auth_users, config.scheme) == (None, {}, "http")
 
 
 def test_empty_web_config_means_plain_http(tmp_path: Path) -> None:
@@ -72,7 +74,7 @@ def test_empty_web_config_means_plain_http(tmp_path: Path) -> None:
 
 def test_valid_tls_config_loads(tmp_path: Path, tls_files: TlsFiles) -> None:
     config = load_web_config(web_config(tmp_path, tls_section(tls_files)))
-    assert config.ssl_context is not None
+    assert config.tls is not None
     assert config.scheme == "https"
 
 
@@ -80,24 +82,24 @@ def test_tls_defaults_to_tls12_without_client_certificates(
     tmp_path: Path, tls_files: TlsFiles
 ) -> None:
     config = load_web_config(web_config(tmp_path, tls_section(tls_files)))
-    assert config.ssl_context is not None
-    assert config.ssl_context.minimum_version == ssl.TLSVersion.TLSv1_2
-    assert config.ssl_context.verify_mode == ssl.CERT_NONE
+    assert config.tls is not None
+    assert config.tls.context().minimum_version == ssl.TLSVersion.TLSv1_2
+    assert config.tls.context().verify_mode == ssl.CERT_NONE
 
 
 def test_tls_versions_can_be_pinned_to_tls13(tmp_path: Path, tls_files: TlsFiles) -> None:
     text = tls_section(tls_files, "min_version: TLS13", "max_version: TLS13")
     config = load_web_config(web_config(tmp_path, text))
-    assert config.ssl_context is not None
-    assert config.ssl_context.minimum_version == ssl.TLSVersion.TLSv1_3
-    assert config.ssl_context.maximum_version == ssl.TLSVersion.TLSv1_3
+    assert config.tls is not None
+    assert config.tls.context().minimum_version == ssl.TLSVersion.TLSv1_3
+    assert config.tls.context().maximum_version == ssl.TLSVersion.TLSv1_3
 
 
 def test_relative_certificate_paths_are_read_beside_the_web_config(tls_files: TlsFiles) -> None:
     text = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
     path = tls_files.cert.parent / "web.yml"
     path.write_text(text, encoding="utf-8")
-    assert load_web_config(path).ssl_context is not None
+    assert load_web_config(path).tls is not None
 
 
 def test_client_certificates_are_required_and_verified_with_a_ca(
@@ -109,8 +111,8 @@ def test_client_certificates_are_required_and_verified_with_a_ca(
         f"client_ca_file: {tls_files.ca}",
     )
     config = load_web_config(web_config(tmp_path, text))
-    assert config.ssl_context is not None
-    assert config.ssl_context.verify_mode == ssl.CERT_REQUIRED
+    assert config.tls is not None
+    assert config.tls.context().verify_mode == ssl.CERT_REQUIRED
 
 
 def test_client_certificates_may_be_verified_if_given(tmp_path: Path, tls_files: TlsFiles) -> None:
@@ -118,8 +120,8 @@ def test_client_certificates_may_be_verified_if_given(tmp_path: Path, tls_files:
         tls_files, "client_auth_type: VerifyClientCertIfGiven", f"client_ca_file: {tls_files.ca}"
     )
     config = load_web_config(web_config(tmp_path, text))
-    assert config.ssl_context is not None
-    assert config.ssl_context.verify_mode == ssl.CERT_OPTIONAL
+    assert config.tls is not None
+    assert config.tls.context().verify_mode == ssl.CERT_OPTIONAL
 
 
 def test_basic_auth_users_keep_their_bcrypt_hashes(tmp_path: Path, password_hash: str) -> None:
@@ -144,9 +146,52 @@ def test_tls_and_basic_auth_together(
 
 
 def test_unknown_top_level_key_is_rejected(tmp_path: Path) -> None:
-    error = rejected(tmp_path, "http_server_config:\n  http2: false\n")
-    assert "http_server_config" in error.problem
+    error = rejected(tmp_path, "server_config:\n  http2: false\n")
+    assert "server_config" in error.problem
     assert error.setting.startswith("OPENROUTER_EXPORTER_WEB_CONFIG")
+
+
+def test_http2_setting_is_rejected_as_unsupported(tmp_path: Path) -> None:
+    error = rejected(tmp_path, "http_server_config:\n  http2: true\n")
+    assert "http2" in error.problem
+    assert error.setting.endswith("http_server_config")
+
+
+# http_server_config.headers, by exporter-toolkit's rules.
+
+
+def test_allowed_headers_are_kept_with_their_canonical_names(tmp_path: Path) -> None:
+    text = (
+        "http_server_config:\n  headers:\n"
+        "    x-frame-options: deny\n"
+        "    Strict-Transport-Security: max-age=31536000\n"
+    )
+    assert load_web_config(web_config(tmp_path, text)).headers == {
+        "X-Frame-Options": "deny",
+        "Strict-Transport-Security": "max-age=31536000",
+    }
+
+
+@pytest.mark.parametrize("header", ["Server", "Content-Type", "Set-Cookie", "Vary"])
+def test_header_outside_exporter_toolkits_list_is_rejected(tmp_path: Path, header: str) -> None:
+    error = rejected(tmp_path, f"http_server_config:\n  headers:\n    {header}: x\n")
+    assert header in error.problem
+    assert "cannot be set" in error.problem
+
+
+@pytest.mark.parametrize(
+    ("header", "value"), [("X-Content-Type-Options", "sniff"), ("X-Frame-Options", "allow")]
+)
+def test_header_value_outside_its_allowed_values_is_rejected(
+    tmp_path: Path, header: str, value: str
+) -> None:
+    error = rejected(tmp_path, f"http_server_config:\n  headers:\n    {header}: {value}\n")
+    assert error.setting.endswith(f"headers.{header}")
+
+
+def test_header_value_spanning_lines_is_rejected(tmp_path: Path) -> None:
+    text = 'http_server_config:\n  headers:\n    Content-Security-Policy: "a\\r\\nX-Evil: 1"\n'
+    assert rejected(tmp_path, text).problem == "must be one line of text"
 
 
 def test_unknown_tls_key_is_rejected(tmp_path: Path, tls_files: TlsFiles) -> None:
@@ -188,9 +233,9 @@ def test_max_version_below_min_version_is_rejected(tmp_path: Path, tls_files: Tl
 
 def test_max_version_alone_keeps_the_tls12_minimum(tmp_path: Path, tls_files: TlsFiles) -> None:
     config = load_web_config(web_config(tmp_path, tls_section(tls_files, "max_version: TLS12")))
-    assert config.ssl_context is not None
-    assert config.ssl_context.minimum_version == ssl.TLSVersion.TLSv1_2
-    assert config.ssl_context.maximum_version == ssl.TLSVersion.TLSv1_2
+    assert config.tls is not None
+    assert config.tls.context().minimum_version == ssl.TLSVersion.TLSv1_2
+    assert config.tls.context().maximum_version == ssl.TLSVersion.TLSv1_2
 
 
 def test_missing_key_file_setting_is_rejected(tmp_path: Path, tls_files: TlsFiles) -> None:
@@ -280,4 +325,53 @@ def test_invalid_yaml_is_rejected(tmp_path: Path) -> None:
 def test_missing_web_config_file_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_web_config(tmp_path / "absent.yml")
-    assert "cannot read" in caught.value.problem
+    assert "cannot read" in str(caught.value)
+
+
+# Certificates re-read when they change on disk.
+
+
+def _rotate(tls_files: TlsFiles, directory: Path, cert_pem: bytes, key_pem: bytes) -> None:
+    """Replace the pair as cert-manager does: new files moved into place."""
+    (directory / "new.key").write_bytes(key_pem)
+    (directory / "new.crt").write_bytes(cert_pem)
+    os.replace(directory / "new.key", tls_files.key)
+    os.replace(directory / "new.crt", tls_files.cert)
+
+
+@pytest.fixture
+def own_tls_files(tmp_path: Path) -> TlsFiles:
+    """A certificate pair this test may replace."""
+    authority = trustme.CA()
+    server = authority.issue_cert("localhost")
+    files = TlsFiles(tmp_path / "server.crt", tmp_path / "server.key", tmp_path / "ca.crt")
+    server.cert_chain_pems[0].write_to_path(str(files.cert))
+    server.private_key_pem.write_to_path(str(files.key))
+    authority.cert_pem.write_to_path(str(files.ca))
+    return files
+
+
+def test_unchanged_files_keep_the_same_context(tmp_path: Path, own_tls_files: TlsFiles) -> None:
+    tls = load_web_config(web_config(tmp_path, tls_section(own_tls_files))).tls
+    assert tls is not None
+    assert tls.context() is tls.context()
+
+
+def test_rotated_pair_gives_a_new_context(tmp_path: Path, own_tls_files: TlsFiles) -> None:
+    tls = load_web_config(web_config(tmp_path, tls_section(own_tls_files))).tls
+    assert tls is not None
+    before = tls.context()
+    leaf = trustme.CA().issue_cert("localhost")
+    _rotate(own_tls_files, tmp_path, leaf.cert_chain_pems[0].bytes(), leaf.private_key_pem.bytes())
+    assert tls.context() is not before
+
+
+def test_rotation_that_cannot_be_loaded_keeps_the_previous_certificate(
+    tmp_path: Path, own_tls_files: TlsFiles
+) -> None:
+    tls = load_web_config(web_config(tmp_path, tls_section(own_tls_files))).tls
+    assert tls is not None
+    before = tls.context()
+    half_written = own_tls_files.cert.read_bytes()[:100]
+    _rotate(own_tls_files, tmp_path, half_written, own_tls_files.key.read_bytes())
+    assert tls.context() is before

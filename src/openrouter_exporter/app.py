@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 from collections.abc import Callable
@@ -10,19 +11,16 @@ import httpx
 import structlog
 
 from openrouter_exporter import __version__
-from openrouter_exporter.config import ExporterConfig
+from openrouter_exporter.config import SETTINGS_BY_KEY, ExporterConfig
+from openrouter_exporter.listeners import ListenError, bind, systemd_sockets
 from openrouter_exporter.poller import AccountPoller, initial_snapshot
-from openrouter_exporter.server import MetricsServer
+from openrouter_exporter.server import MetricsServer, Site
 from openrouter_exporter.snapshot import SnapshotStore
 from openrouter_exporter.state import StateStore
 from openrouter_exporter.status_routes import StatusRoutes
 from openrouter_exporter.webconfig import WebConfig
 
 log = structlog.get_logger("openrouter_exporter.app")
-
-
-class ListenError(Exception):
-    """The listen address cannot be bound (in use, not local, not permitted)."""
 
 
 class Exporter:
@@ -42,19 +40,28 @@ class Exporter:
             AccountPoller(account, config, self.store, self.state, transport=transport)
             for account in config.accounts
         ]
-        status = StatusRoutes(self.store, self.state.samples)
-        self.server = bind_server(config, self.store, web_config, status)
+        self.site = Site(
+            self.store,
+            web_config,
+            StatusRoutes(self.store, self.state.samples, metrics_path=config.telemetry_path),
+            telemetry_path=config.telemetry_path,
+            exporter_metrics=config.exporter_metrics,
+        )
+        self.servers = [MetricsServer(listener, self.site) for listener in open_listeners(config)]
+
+    @property
+    def urls(self) -> list[str]:
+        return [_url(self.site.web_config.scheme, server) for server in self.servers]
 
     @property
     def url(self) -> str:
-        host = self.config.listen_host or "127.0.0.1"
-        if ":" in host:
-            host = f"[{host}]"
-        return f"{self.server.web_config.scheme}://{host}:{self.server.port}"
+        return self.urls[0]
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.server.start()
-        log.info("serving", url=self.url, metrics=f"{self.url}/metrics")
+        self.site.start()
+        for server, url in zip(self.servers, self.urls, strict=True):
+            server.start()
+            log.info("serving", url=url, metrics=f"{url}{self.config.telemetry_path}")
         tasks = [asyncio.create_task(poller.run(stop)) for poller in self.pollers]
         ready = asyncio.create_task(self._mark_ready())
         try:
@@ -62,8 +69,10 @@ class Exporter:
         finally:
             ready.cancel()
             await asyncio.gather(*tasks, ready, return_exceptions=True)
-            await asyncio.to_thread(self.server.shutdown)
-            self.server.server_close()
+            self.site.stop()
+            await asyncio.gather(*(asyncio.to_thread(server.shutdown) for server in self.servers))
+            for server in self.servers:
+                server.server_close()
             for poller in self.pollers:
                 await poller.aclose()
             self.state.close()
@@ -74,24 +83,29 @@ class Exporter:
         log.info("first poll finished: ready")
 
 
-def bind_server(
-    config: ExporterConfig, store: SnapshotStore, web_config: WebConfig, status: StatusRoutes
-) -> MetricsServer:
-    hosts = [config.listen_host]
-    if not config.listen_host and not socket.has_ipv6:
-        hosts = ["0.0.0.0"]
-    elif not config.listen_host:
-        hosts.append("0.0.0.0")  # no IPv6 in this kernel: fall back to every IPv4 interface
-    error: OSError | None = None
-    for host in hosts:
-        try:
-            return MetricsServer(host, config.listen_port, store, web_config, status)
-        except OSError as problem:
-            error = problem
-    raise ListenError(
-        f"cannot listen on {config.listen_host}:{config.listen_port}: "
-        f"{error.strerror if error else 'unknown error'}"
-    )
+def _url(scheme: str, server: MetricsServer) -> str:
+    host = str(server.server_address[0])
+    if host in ("", "::", "0.0.0.0"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{server.port}"
+
+
+def open_listeners(config: ExporterConfig) -> list[socket.socket]:
+    """The sockets to serve on: passed by systemd, or bound to every listen address."""
+    if config.systemd_socket:
+        return systemd_sockets(os.environ, SETTINGS_BY_KEY["systemd_socket"].flag)
+    setting = SETTINGS_BY_KEY["listen_address"].flag
+    listeners: list[socket.socket] = []
+    try:
+        for address in config.listen_addresses:
+            listeners.append(bind(address, setting))
+    except ListenError:
+        for listener in listeners:
+            listener.close()
+        raise
+    return listeners
 
 
 def install_signal_handlers(stop: asyncio.Event, on_signal: Callable[[str], None]) -> None:

@@ -1,7 +1,7 @@
 """Command line: ``serve`` (the default), ``demo``, ``check``, ``simulator``, ``--check-config``.
 
-Exit status 2 means a bad configuration: one line on stderr names the setting and the
-problem, and never contains a secret.
+Exit status 2 means a bad configuration: one line on stderr for each problem, naming where
+the setting was written and what is wrong; never a secret.
 """
 
 import argparse
@@ -15,8 +15,15 @@ from pathlib import Path
 import structlog
 
 from openrouter_exporter import __version__
-from openrouter_exporter.app import Exporter, ListenError, serve
-from openrouter_exporter.config import SETTINGS, ConfigError, ExporterConfig, load_config
+from openrouter_exporter.app import Exporter, serve
+from openrouter_exporter.config import (
+    SETTINGS,
+    ConfigError,
+    ExporterConfig,
+    FlagValue,
+    load_config,
+)
+from openrouter_exporter.listeners import ListenError
 from openrouter_exporter.logsetup import configure_logging
 from openrouter_exporter.memory import limit_arenas
 from openrouter_exporter.webconfig import WebConfig, load_web_config
@@ -31,13 +38,25 @@ def _settings_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     group = parser.add_argument_group("settings (each also read from its environment variable)")
     for setting in SETTINGS:
-        group.add_argument(
-            setting.flag,
-            dest=setting.key,
-            default=argparse.SUPPRESS,
-            metavar="VALUE",
-            help=f"{setting.help} [env {setting.env}; default {setting.default}]",
-        )
+        documented = f"{setting.help} [env {setting.env}; default {setting.documented_default}]"
+        if setting.switch:
+            group.add_argument(
+                setting.flag,
+                dest=setting.key,
+                action="store_const",
+                const="true",
+                default=argparse.SUPPRESS,
+                help=documented,
+            )
+        else:
+            group.add_argument(
+                setting.flag,
+                dest=setting.key,
+                action="append" if setting.repeatable else "store",
+                default=argparse.SUPPRESS,
+                metavar="VALUE",
+                help=documented,
+            )
         if setting.has_file_variant:
             group.add_argument(
                 f"{setting.flag}-file",
@@ -111,7 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_config = bool(options.pop("check_config", False))
     demo_speed = float(options.pop("demo_speed", 1.0))
     demo_scenario = str(options.pop("demo_scenario", "demo"))
-    flags: dict[str, str | None] = {key: str(value) for key, value in options.items()}
+    flags: dict[str, FlagValue] = {
+        key: value if isinstance(value, list) else str(value) for key, value in options.items()
+    }
 
     if command == "demo":
         return _demo(flags, demo_speed, demo_scenario, check_config)
@@ -119,8 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(flags)
         web_config = load_web_config(config.web_config_file)
     except ConfigError as error:
-        print(f"openrouter-exporter: configuration error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+        return _report(error)
     if check_config:
         return _print_config_summary(config)
     configure_logging(config.log_format, config.log_level, config.secrets())
@@ -129,6 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(run_check(config))
     return _serve(config, web_config, warn=True)
+
+
+def _report(error: ConfigError) -> int:
+    for problem in error.problems:
+        print(f"openrouter-exporter: configuration error: {problem}", file=sys.stderr)
+    return EXIT_CONFIG
 
 
 def _serve(
@@ -144,7 +170,7 @@ def _serve(
     try:
         exporter = Exporter(config, web_config)
     except ListenError as error:
-        log.error(str(error), setting="OPENROUTER_EXPORTER_LISTEN_ADDRESS (--web.listen-address)")
+        log.error(str(error), setting=error.setting)
         return 1
     if announce is not None:
         print(announce(exporter), file=sys.stderr, flush=True)
@@ -160,13 +186,14 @@ def _print_config_summary(config: ExporterConfig) -> int:
             f"  account {account['name']}: management key {account['management_key']}, "
             f"inference key {account['api_key']}, base URL {account['base_url']}"
         )
-    print(f"  listen address {summary['listen_address']}, state dir {summary['state_dir']}")
+    listen = ", ".join(summary["listen_addresses"])
+    print(f"  listen on {listen}, state dir {summary['state_dir']}")
     for warning in config.warnings():
         print(f"  warning: {warning}")
     return 0
 
 
-def _demo(flags: dict[str, str | None], speed: float, scenario: str, check_config: bool) -> int:
+def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config: bool) -> int:
     from openrouter_simulator import Scenario, Simulator
 
     demo_flags = dict(flags)
@@ -185,8 +212,7 @@ def _demo(flags: dict[str, str | None], speed: float, scenario: str, check_confi
         base = load_config(demo_flags, environment, require_key=False)
         web_config = load_web_config(base.web_config_file)
     except ConfigError as error:
-        print(f"openrouter-exporter: configuration error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+        return _report(error)
     if check_config:
         return _print_config_summary(base)
 

@@ -2,192 +2,85 @@
 
 Precedence: a flag beats its environment variable, which beats the default. Accounts come
 either from the YAML file (several accounts, per-account thresholds) or, without a file,
-from the environment as one account named ``default``. Every problem is raised as a
-:class:`ConfigError` naming the setting; no message ever contains a secret.
+from the environment as one account named ``default``.
+
+Every source goes through one pydantic model, :class:`settings.Settings`, so a value means
+the same wherever it is written. Every problem is reported at once in a :class:`ConfigError`,
+each with its location: the flag, the environment variable, or ``file:line``. No message
+ever contains a secret.
 """
 
 import os
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
-from openrouter_exporter.durations import parse_duration
+from openrouter_exporter.settings import (
+    ConfigFile,
+    FileAccount,
+    ListenAddress,
+    Settings,
+    error_message,
+    redact,
+)
 
 DEFAULT_PORT = 10473
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+DEFAULT_TELEMETRY_PATH = "/metrics"
 POLITE_INTERVAL_SECONDS = 30.0
-_ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$")
 
 
-# Anything shaped like an OpenRouter key, in case one was typed into the wrong setting.
-_KEY_SHAPE = re.compile(r"sk-[A-Za-z0-9_-]{6,}")
+class ConfigProblem(NamedTuple):
+    """One bad setting: where it was written, and what is wrong with it."""
+
+    setting: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.problem}"
 
 
 class ConfigError(Exception):
-    """A bad setting. ``str()`` is one line: the setting, then what is wrong. Values are
-    quoted to help, but anything shaped like a key is redacted first."""
+    """Every bad setting found, one line each. Values are quoted to help, but anything shaped
+    like a key is redacted first."""
 
-    def __init__(self, setting: str, problem: str) -> None:
-        problem = _KEY_SHAPE.sub("[redacted key]", " ".join(problem.split()))
-        super().__init__(f"{setting}: {problem}")
-        self.setting = setting
-        self.problem = problem
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = tuple(problems)
+
+
+def config_error(setting: str, problem: str) -> ConfigError:
+    return ConfigError([ConfigProblem(setting, redact(problem))])
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One configurable value: its flag, its environment variable and its documentation."""
+    """One configurable value: its flag, its environment variable and its documentation.
+
+    ``default`` is the text an unset setting stands for; it is validated like a value the
+    user typed, so it is the only place the default is spelled. ``default_doc`` describes a
+    default that is not one value (derived from the environment, or none).
+    """
 
     key: str
     flag: str
     env: str
-    default: str
     help: str
+    default: str | None = None
+    default_doc: str = "none"
     secret: bool = False
     has_file_variant: bool = False
+    # A switch takes no value on the command line and `true`/`false` in the environment.
+    switch: bool = False
+    # A repeatable flag may be given several times; its variable takes a comma-separated list.
+    repeatable: bool = False
 
     @property
-    def label(self) -> str:
-        return f"{self.env} ({self.flag})"
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "config_file",
-        "--config.file",
-        "OPENROUTER_EXPORTER_CONFIG",
-        "none",
-        "YAML file with several accounts and per-account thresholds",
-    ),
-    Setting(
-        "management_key",
-        "--openrouter.management-key",
-        "OPENROUTER_MANAGEMENT_KEY",
-        "none",
-        "management key: balance, all keys, per-model activity",
-        secret=True,
-        has_file_variant=True,
-    ),
-    Setting(
-        "api_key",
-        "--openrouter.api-key",
-        "OPENROUTER_API_KEY",
-        "none",
-        "inference key: /key about itself (enough for a small user)",
-        secret=True,
-        has_file_variant=True,
-    ),
-    Setting(
-        "base_url",
-        "--openrouter.base-url",
-        "OPENROUTER_BASE_URL",
-        DEFAULT_BASE_URL,
-        "OpenRouter API base URL",
-    ),
-    Setting(
-        "workspaces",
-        "--openrouter.workspaces",
-        "OPENROUTER_EXPORTER_WORKSPACES",
-        "the default workspace",
-        "comma-separated workspace ids whose keys /keys lists besides the default workspace",
-    ),
-    Setting(
-        "account",
-        "--openrouter.account",
-        "OPENROUTER_EXPORTER_ACCOUNT",
-        "default",
-        "`account` label of the single account configured from the environment",
-    ),
-    Setting(
-        "listen_address",
-        "--web.listen-address",
-        "OPENROUTER_EXPORTER_LISTEN_ADDRESS",
-        f":{DEFAULT_PORT}",
-        "host:port to serve on (empty host: all interfaces)",
-    ),
-    Setting(
-        "web_config",
-        "--web.config.file",
-        "OPENROUTER_EXPORTER_WEB_CONFIG",
-        "none",
-        "exporter-toolkit web-config.yml subset: TLS, client certificates, basic auth",
-    ),
-    Setting(
-        "poll_interval",
-        "--poll.interval",
-        "OPENROUTER_EXPORTER_POLL_INTERVAL",
-        "60s",
-        "between polls of /credits, /key and /keys (seconds or 30s, 5m)",
-    ),
-    Setting(
-        "activity_interval",
-        "--poll.activity-interval",
-        "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL",
-        "30m",
-        "between polls of /activity",
-    ),
-    Setting(
-        "request_timeout",
-        "--poll.timeout",
-        "OPENROUTER_EXPORTER_REQUEST_TIMEOUT",
-        "10s",
-        "timeout of one request to OpenRouter; at most half the poll interval",
-    ),
-    Setting(
-        "state_dir",
-        "--state.dir",
-        "OPENROUTER_EXPORTER_STATE_DIR",
-        "$XDG_STATE_HOME/openrouter-exporter",
-        "where the SQLite state (ledger, samples) lives",
-    ),
-    Setting(
-        "runway_warning_days",
-        "--runway.warning-days",
-        "OPENROUTER_EXPORTER_RUNWAY_WARNING_DAYS",
-        "3",
-        "runway warning threshold in days (default for every account)",
-    ),
-    Setting(
-        "runway_critical_days",
-        "--runway.critical-days",
-        "OPENROUTER_EXPORTER_RUNWAY_CRITICAL_DAYS",
-        "1",
-        "runway critical threshold in days (default for every account)",
-    ),
-    Setting(
-        "balance_warning_usd",
-        "--balance.warning-usd",
-        "OPENROUTER_EXPORTER_BALANCE_WARNING_USD",
-        "none",
-        "balance floor in USD for a warning (default for every account)",
-    ),
-    Setting(
-        "balance_critical_usd",
-        "--balance.critical-usd",
-        "OPENROUTER_EXPORTER_BALANCE_CRITICAL_USD",
-        "none",
-        "balance floor in USD for a critical alert (default for every account)",
-    ),
-    Setting(
-        "log_format",
-        "--log.format",
-        "OPENROUTER_EXPORTER_LOG_FORMAT",
-        "json, or console on a terminal",
-        "`json` or `console`",
-    ),
-    Setting(
-        "log_level",
-        "--log.level",
-        "OPENROUTER_EXPORTER_LOG_LEVEL",
-        "info",
-        "`debug`, `info`, `warning` or `error`",
-    ),
-)
-SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+    def documented_default(self) -> str:
+        return self.default if self.default is not None else self.default_doc
 
 
 @dataclass(frozen=True)
@@ -196,6 +89,161 @@ class Thresholds:
     runway_critical_days: float = 1.0
     balance_warning_usd: float | None = None
     balance_critical_usd: float | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "config_file",
+        "--config.file",
+        "OPENROUTER_EXPORTER_CONFIG",
+        "YAML file with several accounts and per-account thresholds",
+    ),
+    Setting(
+        "management_key",
+        "--openrouter.management-key",
+        "OPENROUTER_MANAGEMENT_KEY",
+        "management key: balance, all keys, per-model activity",
+        secret=True,
+        has_file_variant=True,
+    ),
+    Setting(
+        "api_key",
+        "--openrouter.api-key",
+        "OPENROUTER_API_KEY",
+        "inference key: /key about itself (enough for a small user)",
+        secret=True,
+        has_file_variant=True,
+    ),
+    Setting(
+        "base_url",
+        "--openrouter.base-url",
+        "OPENROUTER_BASE_URL",
+        "OpenRouter API base URL",
+        default=DEFAULT_BASE_URL,
+    ),
+    Setting(
+        "workspaces",
+        "--openrouter.workspaces",
+        "OPENROUTER_EXPORTER_WORKSPACES",
+        "comma-separated workspace ids whose keys /keys lists besides the default workspace",
+        default_doc="the default workspace",
+    ),
+    Setting(
+        "account",
+        "--openrouter.account",
+        "OPENROUTER_EXPORTER_ACCOUNT",
+        "`account` label of the single account configured from the environment",
+        default="default",
+    ),
+    Setting(
+        "listen_address",
+        "--web.listen-address",
+        "OPENROUTER_EXPORTER_LISTEN_ADDRESS",
+        "host:port to serve on (empty host: all interfaces); repeat the flag, or separate "
+        "with commas in the variable, to serve on several",
+        default=f":{DEFAULT_PORT}",
+        repeatable=True,
+    ),
+    Setting(
+        "systemd_socket",
+        "--web.systemd-socket",
+        "OPENROUTER_EXPORTER_SYSTEMD_SOCKET",
+        "serve on the sockets systemd passes (socket activation) instead of listening",
+        default="false",
+        switch=True,
+    ),
+    Setting(
+        "telemetry_path",
+        "--web.telemetry-path",
+        "OPENROUTER_EXPORTER_TELEMETRY_PATH",
+        "path under which the metrics are served",
+        default=DEFAULT_TELEMETRY_PATH,
+    ),
+    Setting(
+        "disable_exporter_metrics",
+        "--web.disable-exporter-metrics",
+        "OPENROUTER_EXPORTER_DISABLE_EXPORTER_METRICS",
+        "leave out the exporter's own process_* and python_* metrics",
+        default="false",
+        switch=True,
+    ),
+    Setting(
+        "web_config",
+        "--web.config.file",
+        "OPENROUTER_EXPORTER_WEB_CONFIG",
+        "exporter-toolkit web-config.yml subset: TLS (reloaded on change), client "
+        "certificates, basic auth, headers",
+    ),
+    Setting(
+        "poll_interval",
+        "--poll.interval",
+        "OPENROUTER_EXPORTER_POLL_INTERVAL",
+        "between polls of /credits, /key and /keys (seconds or 30s, 5m, 1h30m, 1d, 1w)",
+        default="60s",
+    ),
+    Setting(
+        "activity_interval",
+        "--poll.activity-interval",
+        "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL",
+        "between polls of /activity",
+        default="30m",
+    ),
+    Setting(
+        "request_timeout",
+        "--poll.timeout",
+        "OPENROUTER_EXPORTER_REQUEST_TIMEOUT",
+        "timeout of one request to OpenRouter; at most half the poll interval",
+        default="10s",
+    ),
+    Setting(
+        "state_dir",
+        "--state.dir",
+        "OPENROUTER_EXPORTER_STATE_DIR",
+        "where the SQLite state (ledger, samples) lives",
+        default_doc="$XDG_STATE_HOME/openrouter-exporter",
+    ),
+    Setting(
+        "runway_warning_days",
+        "--runway.warning-days",
+        "OPENROUTER_EXPORTER_RUNWAY_WARNING_DAYS",
+        "runway warning threshold in days (default for every account)",
+        default=f"{Thresholds.runway_warning_days:g}",
+    ),
+    Setting(
+        "runway_critical_days",
+        "--runway.critical-days",
+        "OPENROUTER_EXPORTER_RUNWAY_CRITICAL_DAYS",
+        "runway critical threshold in days (default for every account)",
+        default=f"{Thresholds.runway_critical_days:g}",
+    ),
+    Setting(
+        "balance_warning_usd",
+        "--balance.warning-usd",
+        "OPENROUTER_EXPORTER_BALANCE_WARNING_USD",
+        "balance floor in USD for a warning (default for every account)",
+    ),
+    Setting(
+        "balance_critical_usd",
+        "--balance.critical-usd",
+        "OPENROUTER_EXPORTER_BALANCE_CRITICAL_USD",
+        "balance floor in USD for a critical alert (default for every account)",
+    ),
+    Setting(
+        "log_format",
+        "--log.format",
+        "OPENROUTER_EXPORTER_LOG_FORMAT",
+        "`json`, `logfmt` or `console`",
+        default_doc="json, or console on a terminal",
+    ),
+    Setting(
+        "log_level",
+        "--log.level",
+        "OPENROUTER_EXPORTER_LOG_LEVEL",
+        "`debug`, `info`, `warn` (or `warning`) or `error`",
+        default="info",
+    ),
+)
+SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -214,8 +262,7 @@ class AccountConfig:
 @dataclass(frozen=True)
 class ExporterConfig:
     accounts: tuple[AccountConfig, ...]
-    listen_host: str
-    listen_port: int
+    listen_addresses: tuple[ListenAddress, ...]
     poll_interval: float
     activity_interval: float
     request_timeout: float
@@ -224,6 +271,9 @@ class ExporterConfig:
     web_config_file: Path | None
     log_format: str
     log_level: str
+    telemetry_path: str
+    systemd_socket: bool
+    exporter_metrics: bool
     config_file: Path | None = None
 
     def secrets(self) -> list[str]:
@@ -255,7 +305,13 @@ class ExporterConfig:
                 }
                 for account in self.accounts
             ],
-            "listen_address": f"{self.listen_host}:{self.listen_port}",
+            "listen_addresses": (
+                ["systemd socket"]
+                if self.systemd_socket
+                else [str(address) for address in self.listen_addresses]
+            ),
+            "telemetry_path": self.telemetry_path,
+            "exporter_metrics": self.exporter_metrics,
             "poll_interval_seconds": self.poll_interval,
             "activity_interval_seconds": self.activity_interval,
             "request_timeout_seconds": self.request_timeout,
@@ -265,277 +321,320 @@ class ExporterConfig:
         }
 
 
-class _FileAccount(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    base_url: str | None = None
-    management_key: SecretStr | None = None
-    management_key_file: Path | None = None
-    api_key: SecretStr | None = None
-    api_key_file: Path | None = None
-    runway_warning_days: float | None = Field(default=None, gt=0)
-    runway_critical_days: float | None = Field(default=None, gt=0)
-    balance_warning_usd: float | None = None
-    balance_critical_usd: float | None = None
-    workspaces: list[str] = Field(default_factory=list)
-
-
-class _ConfigFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    accounts: list[_FileAccount] = Field(min_length=1)
-
-
 def default_state_dir(environ: Mapping[str, str]) -> Path:
     base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "openrouter-exporter"
 
 
+FlagValue = str | list[str] | None
+_SECRET_FIELDS = ("management_key", "management_key_file", "api_key", "api_key_file")
+
+
 def load_config(
-    flags: Mapping[str, str | None],
+    flags: Mapping[str, FlagValue],
     environ: Mapping[str, str] | None = None,
     *,
     require_key: bool = True,
 ) -> ExporterConfig:
-    """Build the configuration from parsed flags (keyed by ``Setting.key``) and the environment."""
+    """Build the configuration from parsed flags (keyed by ``Setting.key``) and the environment.
+
+    Raises :class:`ConfigError` listing every problem found, each with its location.
+    """
     env = os.environ if environ is None else environ
-    raw = _Raw(flags, env)
-
-    poll_interval = _duration(raw, "poll_interval")
-    activity_interval = _duration(raw, "activity_interval")
-    request_timeout = _duration(raw, "request_timeout", minimum=0.1)
-    if request_timeout > poll_interval / 2:
-        if raw.is_set("request_timeout"):
-            raise ConfigError(
-                SETTINGS_BY_KEY["request_timeout"].label,
-                f"must be at most half the poll interval ({poll_interval / 2:g}s)",
-            )
-        request_timeout = poll_interval / 2
-    host, port = parse_listen_address(raw.get("listen_address") or f":{DEFAULT_PORT}")
-    state_dir_text = raw.get("state_dir")
-    state_dir = Path(state_dir_text) if state_dir_text else default_state_dir(env)
-    web_config = raw.get("web_config")
-    log_format = (raw.get("log_format") or "auto").lower()
-    if log_format not in ("auto", "json", "console"):
-        raise ConfigError(SETTINGS_BY_KEY["log_format"].label, "must be `json` or `console`")
-    log_level = (raw.get("log_level") or "info").lower()
-    if log_level not in ("debug", "info", "warning", "error"):
-        raise ConfigError(
-            SETTINGS_BY_KEY["log_level"].label, "must be debug, info, warning or error"
-        )
-
-    base_url = _base_url(raw.get("base_url") or DEFAULT_BASE_URL, "base_url")
-    default_thresholds = _thresholds(raw)
-    config_file_text = raw.get("config_file")
-    config_file = Path(config_file_text) if config_file_text else None
-    if config_file is not None:
-        for key in ("management_key", "api_key", "account", "workspaces"):
-            if raw.is_set(key) or (SETTINGS_BY_KEY[key].has_file_variant and raw.is_set_file(key)):
-                raise ConfigError(
-                    SETTINGS_BY_KEY[key].label,
-                    "is set per account in the config file when "
-                    f"{SETTINGS_BY_KEY['config_file'].env} is set; set one or the other",
-                )
-        accounts = _accounts_from_file(config_file, base_url, default_thresholds)
-    else:
-        accounts = (
-            AccountConfig(
-                name=_account_name(raw.get("account") or "default", "account"),
-                base_url=base_url,
-                management_key=raw.secret("management_key"),
-                api_key=raw.secret("api_key"),
-                thresholds=default_thresholds,
-                workspaces=_workspaces(raw.get("workspaces") or ""),
-            ),
-        )
-    if require_key:
-        for account in accounts:
-            if account.management_key is None and account.api_key is None:
-                where = (
-                    f"account {account.name!r} in {config_file}"
-                    if config_file
-                    else f"{SETTINGS_BY_KEY['management_key'].env} or "
-                    f"{SETTINGS_BY_KEY['api_key'].env}"
-                )
-                raise ConfigError(
-                    where,
-                    "no OpenRouter key given; set a management key (balance, keys, per-model "
-                    "spend) or at least an inference key (/key), directly or as a _FILE",
-                )
-
-    return ExporterConfig(
-        accounts=accounts,
-        listen_host=host,
-        listen_port=port,
-        poll_interval=poll_interval,
-        activity_interval=activity_interval,
-        request_timeout=request_timeout,
-        state_dir=state_dir,
-        state_dir_explicit=bool(state_dir_text),
-        web_config_file=Path(web_config) if web_config else None,
-        log_format=log_format,
-        log_level=log_level,
-        config_file=config_file,
-    )
+    sources = _Sources(flags, env)
+    settings = sources.validate()
+    return _Relations(settings, sources, env, require_key).config()
 
 
-def parse_listen_address(text: str) -> tuple[str, int]:
-    label = SETTINGS_BY_KEY["listen_address"].label
-    value = text.strip()
-    if value.startswith("["):
-        end = value.find("]:")
-        if end < 0:
-            raise ConfigError(label, f"{value!r} is not host:port ([::1]:10473 for IPv6)")
-        host, port_text = value[1:end], value[end + 2 :]
-    else:
-        host, sep, port_text = value.rpartition(":")
-        if not sep or ":" in host:
-            raise ConfigError(label, f"{value!r} is not host:port (for example :{DEFAULT_PORT})")
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ConfigError(label, f"port {port_text!r} is not a number from 0 to 65535")
-    if host and not re.fullmatch(r"[A-Za-z0-9.:%_-]+", host):
-        raise ConfigError(label, f"host {host!r} is not a host name or address")
-    return host, int(port_text)
+class _Sources:
+    """Where each setting's value comes from: its flag, its variable, or its default."""
 
+    def __init__(self, flags: Mapping[str, FlagValue], environ: Mapping[str, str]) -> None:
+        self.values: dict[str, object] = {}
+        self.where: dict[str, str] = {}
+        self.explicit: set[str] = set()
+        self.file: YamlDocument | None = None
+        problems: list[ConfigProblem] = []
+        for setting in SETTINGS:
+            if setting.secret:
+                self._secret(setting, flags, environ)
+                continue
+            flag_value = flags.get(setting.key)
+            if flag_value is not None and flag_value != []:
+                self._set(setting.key, flag_value, setting.flag, explicit=True)
+            elif environ.get(setting.env):
+                self._set(setting.key, environ[setting.env], setting.env, explicit=True)
+            elif setting.default is not None:
+                self._set(setting.key, setting.default, f"default of {setting.flag}")
+        config_file = self.values.get("config_file")
+        if isinstance(config_file, str):
+            try:
+                self.file = YamlDocument.read(Path(config_file), self.where["config_file"])
+            except ConfigError as error:
+                problems.extend(error.problems)
+            else:
+                if isinstance(self.file.data, dict):
+                    self.values["config_document"] = self.file.data
+                else:
+                    problems.append(
+                        ConfigProblem(
+                            f"{self.where['config_file']} ({config_file})",
+                            "must be a mapping with an `accounts:` list",
+                        )
+                    )
+        self.problems = problems
 
-class _Raw:
-    """Reads a setting from its flag, else its environment variable."""
+    def _set(self, key: str, value: object, where: str, *, explicit: bool = False) -> None:
+        self.values[key] = value
+        self.where[key] = where
+        if explicit:
+            self.explicit.add(key)
 
-    def __init__(self, flags: Mapping[str, str | None], environ: Mapping[str, str]) -> None:
-        self._flags = flags
-        self._environ = environ
-
-    def get(self, key: str) -> str | None:
-        flag_value = self._flags.get(key)
-        if flag_value is not None:
-            return flag_value
-        env_value = self._environ.get(SETTINGS_BY_KEY[key].env)
-        return env_value if env_value not in (None, "") else None
-
-    def is_set(self, key: str) -> bool:
-        return self.get(key) is not None
-
-    def is_set_file(self, key: str) -> bool:
-        env_file = self._environ.get(f"{SETTINGS_BY_KEY[key].env}_FILE")
-        return self._flags.get(f"{key}_file") is not None or bool(env_file)
-
-    def secret(self, key: str) -> SecretStr | None:
-        """A key from its flags if either is given, else from its environment variables;
-        the value and the file of the same level are mutually exclusive."""
-        setting = SETTINGS_BY_KEY[key]
-        flag_value, flag_file = self._flags.get(key), self._flags.get(f"{key}_file")
-        if flag_value is not None or flag_file is not None:
-            levels = (setting.flag, flag_value, f"{setting.flag}-file", flag_file)
-        else:
-            env_file = f"{setting.env}_FILE"
+    def _secret(
+        self, setting: Setting, flags: Mapping[str, FlagValue], environ: Mapping[str, str]
+    ) -> None:
+        """A key from its flags if either is given, else from its environment variables."""
+        file_key = f"{setting.key}_file"
+        if flags.get(setting.key) is not None or flags.get(file_key) is not None:
             levels = (
-                setting.env,
-                self._environ.get(setting.env) or None,
-                env_file,
-                self._environ.get(env_file) or None,
+                (setting.key, flags.get(setting.key), setting.flag),
+                (file_key, flags.get(file_key), f"{setting.flag}-file"),
             )
-        value_label, value, file_label, file_path = levels
-        if value is not None and file_path is not None:
-            raise ConfigError(value_label, f"set either {value_label} or {file_label}, not both")
-        if file_path is not None:
-            return read_secret_file(Path(file_path), file_label)
-        if value is not None:
-            return _check_secret(value, value_label)
-        return None
+        else:
+            levels = (
+                (setting.key, environ.get(setting.env) or None, setting.env),
+                (file_key, environ.get(f"{setting.env}_FILE") or None, f"{setting.env}_FILE"),
+            )
+        for key, value, where in levels:
+            if value is not None:
+                self._set(key, value, where, explicit=True)
+
+    def locate(self, location: tuple[int | str, ...]) -> str:
+        key = str(location[0])
+        if key == "config_document" and self.file is not None:
+            return self.file.locate(location[1:])
+        return self.where.get(key, SETTINGS_BY_KEY[key].flag if key in SETTINGS_BY_KEY else key)
+
+    def validate(self) -> Settings:
+        problems = list(self.problems)
+        try:
+            settings = Settings.model_validate(self.values)
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                location = tuple(item["loc"])
+                secret = any(str(part) in _SECRET_FIELDS for part in location)
+                problems.append(
+                    ConfigProblem(
+                        self.locate(location),
+                        redact(error_message(dict(item), secret=secret)),
+                    )
+                )
+            raise ConfigError(problems) from None
+        if problems:
+            raise ConfigError(problems)
+        return settings
 
 
-def read_secret_file(path: Path, setting: str) -> SecretStr:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(setting, f"cannot read {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(setting, f"{path} is not UTF-8 text") from None
-    return _check_secret(text.strip(), setting)
+class _Relations:
+    """Checks between settings, each valid on its own, and the resulting configuration."""
 
+    def __init__(
+        self,
+        settings: Settings,
+        sources: _Sources,
+        environ: Mapping[str, str],
+        require_key: bool,
+    ) -> None:
+        self.settings = settings
+        self.sources = sources
+        self.environ = environ
+        self.require_key = require_key
+        self.problems: list[ConfigProblem] = []
 
-def _check_secret(value: str, setting: str) -> SecretStr:
-    stripped = value.strip()
-    if not stripped:
-        raise ConfigError(setting, "is empty")
-    if any(ch.isspace() or not ch.isprintable() for ch in stripped):
-        raise ConfigError(setting, "contains whitespace or control characters; is it one key?")
-    return SecretStr(stripped)
+    def problem(self, where: str, text: str) -> None:
+        self.problems.append(ConfigProblem(where, redact(text)))
 
-
-def _duration(raw: _Raw, key: str, minimum: float = 1.0) -> float:
-    setting = SETTINGS_BY_KEY[key]
-    text = raw.get(key) or setting.default
-    try:
-        seconds = parse_duration(text)
-    except ValueError as error:
-        raise ConfigError(setting.label, str(error)) from None
-    if seconds < minimum:
-        raise ConfigError(setting.label, f"{text!r} is shorter than the minimum of {minimum:g}s")
-    return seconds
-
-
-def _number(raw: _Raw, key: str, *, positive: bool) -> float | None:
-    text = raw.get(key)
-    if text is None:
-        return None
-    label = SETTINGS_BY_KEY[key].label
-    try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(label, f"{text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ConfigError(label, f"{text!r} is not a finite number")
-    if positive and value <= 0:
-        raise ConfigError(label, "must be greater than 0")
-    return value
-
-
-def _thresholds(raw: _Raw) -> Thresholds:
-    warning = _number(raw, "runway_warning_days", positive=True)
-    critical = _number(raw, "runway_critical_days", positive=True)
-    thresholds = Thresholds(
-        runway_warning_days=3.0 if warning is None else warning,
-        runway_critical_days=1.0 if critical is None else critical,
-        balance_warning_usd=_number(raw, "balance_warning_usd", positive=False),
-        balance_critical_usd=_number(raw, "balance_critical_usd", positive=False),
-    )
-    _check_threshold_order(thresholds, SETTINGS_BY_KEY["runway_critical_days"].label)
-    return thresholds
-
-
-def _check_threshold_order(thresholds: Thresholds, setting: str) -> None:
-    if thresholds.runway_critical_days > thresholds.runway_warning_days:
-        raise ConfigError(
-            setting,
-            f"the critical runway ({thresholds.runway_critical_days:g} days) must not be longer "
-            f"than the warning one ({thresholds.runway_warning_days:g} days); either may be the "
-            "default or inherited",
+    def config(self) -> ExporterConfig:
+        settings, where = self.settings, self.sources.where
+        request_timeout = settings.request_timeout
+        if request_timeout > settings.poll_interval / 2:
+            if "request_timeout" in self.sources.explicit:
+                self.problem(
+                    where["request_timeout"],
+                    f"must be at most half the poll interval ({settings.poll_interval / 2:g}s)",
+                )
+            request_timeout = settings.poll_interval / 2
+        defaults = Thresholds(
+            runway_warning_days=settings.runway_warning_days,
+            runway_critical_days=settings.runway_critical_days,
+            balance_warning_usd=settings.balance_warning_usd,
+            balance_critical_usd=settings.balance_critical_usd,
         )
-    warning, critical = thresholds.balance_warning_usd, thresholds.balance_critical_usd
-    if warning is not None and critical is not None and critical > warning:
-        raise ConfigError(
-            setting,
-            f"the critical balance floor ({critical:g} USD) must not be above the warning one "
-            f"({warning:g} USD)",
+        self._check_order(defaults, self._threshold_location)
+        if settings.config_document is not None:
+            accounts = self._file_accounts(settings.config_document, defaults)
+        else:
+            accounts = (self._environment_account(defaults),)
+        if self.problems:
+            raise ConfigError(self.problems)
+        return ExporterConfig(
+            accounts=accounts,
+            listen_addresses=tuple(dict.fromkeys(settings.listen_address)),
+            poll_interval=settings.poll_interval,
+            activity_interval=settings.activity_interval,
+            request_timeout=request_timeout,
+            state_dir=settings.state_dir or default_state_dir(self.environ),
+            state_dir_explicit=settings.state_dir is not None,
+            web_config_file=settings.web_config,
+            log_format=settings.log_format,
+            log_level=settings.log_level,
+            config_file=settings.config_file,
+            telemetry_path=settings.telemetry_path,
+            systemd_socket=settings.systemd_socket,
+            exporter_metrics=not settings.disable_exporter_metrics,
         )
 
+    def _threshold_location(self, *keys: str) -> str:
+        explicit = [key for key in keys if key in self.sources.explicit]
+        return self.sources.where[(explicit or list(keys))[0]]
 
-def _base_url(text: str, key: str) -> str:
-    value = text.strip().rstrip("/")
-    if not re.match(r"^https?://[^/\s]+", value):
-        raise ConfigError(SETTINGS_BY_KEY[key].label, f"{value!r} is not an http(s) URL")
-    return value
+    def _check_order(self, thresholds: Thresholds, locate: Callable[..., str]) -> None:
+        if thresholds.runway_critical_days > thresholds.runway_warning_days:
+            self.problem(
+                locate("runway_critical_days", "runway_warning_days"),
+                f"the critical runway ({thresholds.runway_critical_days:g} days) must not be "
+                f"longer than the warning one ({thresholds.runway_warning_days:g} days); either "
+                "may be the default or inherited",
+            )
+        warning, critical = thresholds.balance_warning_usd, thresholds.balance_critical_usd
+        if warning is not None and critical is not None and critical > warning:
+            self.problem(
+                locate("balance_critical_usd", "balance_warning_usd"),
+                f"the critical balance floor ({critical:g} USD) must not be above the warning "
+                f"one ({warning:g} USD)",
+            )
 
+    def _keys(
+        self, entry: Settings | FileAccount, locate: Callable[[str], str]
+    ) -> tuple[SecretStr | None, SecretStr | None]:
+        keys: list[SecretStr | None] = []
+        for name in ("management_key", "api_key"):
+            value, from_file = getattr(entry, name), getattr(entry, f"{name}_file")
+            if value is not None and from_file is not None:
+                self.problem(
+                    locate(name),
+                    f"set either {locate(name)} or {locate(name + '_file')}, not both",
+                )
+            keys.append(value or from_file)
+        return keys[0], keys[1]
 
-def _account_name(name: str, where: str) -> str:
-    if not _ACCOUNT_NAME.match(name):
-        raise ConfigError(
-            where,
-            f"account name {name!r} must be 1-63 letters, digits, '_', '.', ':' or '-'",
+    def _environment_account(self, defaults: Thresholds) -> AccountConfig:
+        settings = self.settings
+        management_key, api_key = self._keys(settings, lambda key: self.sources.where[key])
+        if self.require_key and management_key is None and api_key is None:
+            self.problem(
+                f"{SETTINGS_BY_KEY['management_key'].env} or {SETTINGS_BY_KEY['api_key'].env}",
+                _NO_KEY,
+            )
+        return AccountConfig(
+            name=settings.account,
+            base_url=settings.base_url,
+            management_key=management_key,
+            api_key=api_key,
+            thresholds=defaults,
+            workspaces=settings.workspaces,
         )
-    return name
+
+    def _file_accounts(
+        self, document: ConfigFile, defaults: Thresholds
+    ) -> tuple[AccountConfig, ...]:
+        file = self.sources.file
+        assert file is not None
+        config_env = SETTINGS_BY_KEY["config_file"].env
+        for key in (*_SECRET_FIELDS, "account", "workspaces"):
+            if key in self.sources.explicit:
+                self.problem(
+                    self.sources.where[key],
+                    f"is set per account in the config file when {config_env} is set; set one "
+                    "or the other",
+                )
+        accounts: list[AccountConfig] = []
+        seen: set[str] = set()
+        for index, entry in enumerate(document.accounts):
+
+            def locate(*keys: str, index: int = index, entry: FileAccount = entry) -> str:
+                given = [key for key in keys if key in entry.model_fields_set]
+                return file.locate(("accounts", index, *given[:1]))
+
+            if entry.name in seen:
+                self.problem(locate("name"), f"account {entry.name!r} appears twice")
+            seen.add(entry.name)
+            inherited = {name: getattr(entry, name) for name in _THRESHOLDS}
+            thresholds = replace(
+                defaults, **{name: value for name, value in inherited.items() if value is not None}
+            )
+            if thresholds != defaults:  # the defaults' own order is checked once, above
+                self._check_order(thresholds, locate)
+            management_key, api_key = self._keys(entry, locate)
+            if self.require_key and management_key is None and api_key is None:
+                self.problem(f"{locate()} (account {entry.name!r})", _NO_KEY)
+            accounts.append(
+                AccountConfig(
+                    name=entry.name,
+                    base_url=entry.base_url or self.settings.base_url,
+                    management_key=management_key,
+                    api_key=api_key,
+                    thresholds=thresholds,
+                    workspaces=entry.workspaces,
+                )
+            )
+        return tuple(accounts)
+
+
+_NO_KEY = (
+    "no OpenRouter key given; set a management key (balance, keys, per-model spend) or at "
+    "least an inference key (/key), directly or as a _FILE"
+)
+
+
+_THRESHOLDS = [item.name for item in fields(Thresholds)]
+
+
+class YamlDocument:
+    """A YAML file's data, and where each of its values was written."""
+
+    def __init__(self, path: Path, data: Any, root: Any) -> None:
+        self.path = path
+        self.data = data
+        self._root = root
+
+    @classmethod
+    def read(cls, path: Path, setting: str) -> "YamlDocument":
+        import yaml  # on first use: most set-ups read no file, and PyYAML costs 2.5 MB
+
+        data = read_yaml(path, setting)
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        return cls(path, data, root)
+
+    def locate(self, location: Sequence[int | str]) -> str:
+        """``file:line`` of the value at ``location`` (its nearest written parent's line when
+        it is missing), then the location as dotted keys."""
+        import yaml
+
+        node = self._root
+        for part in location:
+            if isinstance(node, yaml.MappingNode):
+                child = next((value for key, value in node.value if key.value == part), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                child = node.value[part] if part < len(node.value) else None
+            else:
+                child = None
+            if child is None:
+                break
+            node = child
+        line = node.start_mark.line + 1 if node is not None else 1
+        dotted = ".".join(str(part) for part in location)
+        return f"{self.path}:{line}" + (f" {dotted}" if dotted else "")
 
 
 def read_yaml(path: Path, setting: str) -> Any:
@@ -545,80 +644,10 @@ def read_yaml(path: Path, setting: str) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(setting, f"cannot read: {error.strerror or error}") from None
+        raise config_error(setting, f"cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise config_error(setting, "is not UTF-8 text") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(setting, f"is not valid YAML{where}") from None
-
-
-def _accounts_from_file(
-    path: Path, default_base_url: str, defaults: Thresholds
-) -> tuple[AccountConfig, ...]:
-    label = f"{SETTINGS_BY_KEY['config_file'].env} ({path})"
-    document = read_yaml(path, label)
-    if not isinstance(document, dict):
-        raise ConfigError(label, "must be a mapping with an `accounts:` list")
-    try:
-        parsed = _ConfigFile.model_validate(document)
-    except ValidationError as error:
-        first = error.errors(include_input=False, include_url=False)[0]
-        location = ".".join(str(part) for part in first["loc"])
-        problem = "unknown setting" if first["type"] == "extra_forbidden" else first["msg"]
-        raise ConfigError(f"{label} {location}", problem) from None
-
-    accounts: list[AccountConfig] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(parsed.accounts):
-        where = f"{label} accounts.{index}"
-        name = _account_name(entry.name, f"{where}.name")
-        if name in seen:
-            raise ConfigError(f"{where}.name", f"account {name!r} appears twice")
-        seen.add(name)
-        thresholds = Thresholds(
-            runway_warning_days=entry.runway_warning_days or defaults.runway_warning_days,
-            runway_critical_days=entry.runway_critical_days or defaults.runway_critical_days,
-            balance_warning_usd=_first(entry.balance_warning_usd, defaults.balance_warning_usd),
-            balance_critical_usd=_first(entry.balance_critical_usd, defaults.balance_critical_usd),
-        )
-        _check_threshold_order(thresholds, where)
-        accounts.append(
-            AccountConfig(
-                name=name,
-                base_url=(
-                    _base_url(entry.base_url, "base_url") if entry.base_url else default_base_url
-                ),
-                management_key=_file_secret(
-                    entry.management_key, entry.management_key_file, f"{where}.management_key"
-                ),
-                api_key=_file_secret(entry.api_key, entry.api_key_file, f"{where}.api_key"),
-                thresholds=thresholds,
-                workspaces=_workspaces(",".join(entry.workspaces), f"{where}.workspaces"),
-            )
-        )
-    return tuple(accounts)
-
-
-def _workspaces(text: str, where: str | None = None) -> tuple[str, ...]:
-    ids = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-    for workspace in ids:
-        if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", workspace):
-            raise ConfigError(
-                where or SETTINGS_BY_KEY["workspaces"].label,
-                f"{workspace!r} is not a workspace id",
-            )
-    return ids
-
-
-def _first(value: float | None, fallback: float | None) -> float | None:
-    return fallback if value is None else value
-
-
-def _file_secret(value: SecretStr | None, path: Path | None, where: str) -> SecretStr | None:
-    if value is not None and path is not None:
-        raise ConfigError(where, "set either the key or the _file, not both")
-    if path is not None:
-        return read_secret_file(path, f"{where}_file")
-    if value is not None:
-        return _check_secret(value.get_secret_value(), where)
-    return None
+        where = f"{path}:{mark.line + 1}" if mark is not None else setting
+        raise config_error(where, "is not valid YAML") from None

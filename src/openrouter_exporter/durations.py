@@ -1,9 +1,10 @@
-"""Parse durations the way Prometheus users write them: ``60``, ``30s``, ``5m``, ``1h30m``."""
+"""Parse durations the way Prometheus users write them: ``60``, ``30s``, ``5m``, ``1h30m``,
+``1d``, ``2w``."""
 
 import re
 
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 
 
 def parse_duration(text: str) -> float:
@@ -32,7 +33,7 @@ def _parse_units(value: str) -> float:
         total += float(match.group(1)) * _UNITS[match.group(2)]
         position = match.end()
     if position != len(value) or position == 0:
-        raise ValueError(f"{value!r} is not a duration; use seconds or e.g. 30s, 5m, 1h30m")
+        raise ValueError(f"{value!r} is not a duration; use seconds or e.g. 30s, 5m, 1h30m, 1d, 2w")
     return total
 
 

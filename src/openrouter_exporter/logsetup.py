@@ -1,4 +1,5 @@
-"""structlog set-up: JSON lines when not on a terminal, readable console output on one.
+"""structlog set-up: JSON lines when not on a terminal, readable console output on one, or
+logfmt lines (``key=value``, as Prometheus' own tools log) when asked.
 
 A last processor replaces every configured secret wherever it appears in an event, so that
 even an unexpected message cannot carry a key into the log.
@@ -49,11 +50,15 @@ def configure_logging(
 ) -> None:
     output = stream or sys.stderr
     use_console = log_format == "console" or (log_format == "auto" and output.isatty())
-    renderer: Any = (
-        structlog.dev.ConsoleRenderer(colors=output.isatty())
-        if use_console
-        else structlog.processors.JSONRenderer()
-    )
+    renderer: Any
+    if log_format == "logfmt":
+        renderer = structlog.processors.LogfmtRenderer(
+            key_order=["timestamp", "level", "event"], bool_as_flag=False
+        )
+    elif use_console:
+        renderer = structlog.dev.ConsoleRenderer(colors=output.isatty())
+    else:
+        renderer = structlog.processors.JSONRenderer()
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -1,4 +1,5 @@
-"""The HTTP side: ``/`` (status page), ``/status.json``, ``/metrics``, ``/healthz``, ``/readyz``.
+"""The HTTP side: ``/`` (status page), ``/status.json``, ``/metrics`` (or the telemetry path),
+``/healthz``, ``/readyz``, on one or more listening sockets.
 
 A thread per connection, so a slow client never holds up another scrape; every connection
 has a read timeout, and TLS handshakes happen in the connection's own thread. ``/metrics``
@@ -18,6 +19,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,7 +28,12 @@ import bcrypt
 import structlog
 
 from openrouter_exporter import __version__
-from openrouter_exporter.exposition import OPENMETRICS_TEXT, PROMETHEUS_TEXT, Exposition
+from openrouter_exporter.exposition import (
+    OPENMETRICS_TEXT,
+    PROMETHEUS_TEXT,
+    Exposition,
+)
+from openrouter_exporter.negotiation import choose_format, choose_gzip
 from openrouter_exporter.snapshot import SnapshotStore
 from openrouter_exporter.status_routes import PATHS as STATUS_PATHS
 from openrouter_exporter.status_routes import StatusRoutes
@@ -90,60 +97,38 @@ class BasicAuth:
         return valid
 
 
-class MetricsServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
+class Site:
+    """What every listener serves, and the limits they share: one exposition cache, one
+    connection budget, one reaper of slow clients."""
 
     def __init__(
         self,
-        host: str,
-        port: int,
         store: SnapshotStore,
         web_config: WebConfig,
         status: StatusRoutes,
+        *,
+        telemetry_path: str,
+        exporter_metrics: bool,
     ) -> None:
-        self.address_family = socket.AF_INET6 if ":" in host or not host else socket.AF_INET
         self.store = store
-        self.exposition = Exposition(store)
+        self.exposition = Exposition(store, exporter_metrics=exporter_metrics)
         self.web_config = web_config
         self.basic_auth = BasicAuth(web_config.basic_auth_users)
         self.status = status
+        self.telemetry_path = telemetry_path
+        # path: (what answers it, whether basic auth guards it)
+        self.routes: dict[str, tuple[Callable[[_Handler, bool], None], bool]] = {
+            "/healthz": (_Handler.healthz, False),
+            "/readyz": (_Handler.readyz, False),
+            **{path: (_Handler.status_page, True) for path in STATUS_PATHS},
+            telemetry_path: (_Handler.metrics, True),
+        }
         # A request line is a debug event: skip formatting it unless debug is on.
         self.log_requests = bool(log.bind().is_enabled_for(logging.DEBUG))
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._reading: dict[socket.socket, float] = {}
         self._reading_lock = threading.Lock()
         self._stopping = threading.Event()
-        super().__init__((host or "::", port), _Handler)
-
-    def server_bind(self) -> None:
-        if self.address_family == socket.AF_INET6:
-            # An empty host means every interface, IPv4 included.
-            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("connection failed", client=str(client_address[0]))
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            if self.web_config.ssl_context is None:
-                with contextlib.suppress(OSError):
-                    request.sendall(_BUSY)
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.reading_done(request)
-            self._slots.release()
 
     def reading_started(self, connection: socket.socket) -> None:
         with self._reading_lock:
@@ -174,22 +159,60 @@ class MetricsServer(ThreadingHTTPServer):
                 self.exposition.warm()
                 version = published.version
 
-    def start(self) -> threading.Thread:
-        thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True
-        )
-        thread.start()
+    def start(self) -> None:
         threading.Thread(
             target=self._reap_slow_readers, args=(self._stopping,), name="http-reaper", daemon=True
         ).start()
         threading.Thread(
             target=self._warm_after_polls, args=(self._stopping,), name="prerender", daemon=True
         ).start()
-        return thread
 
-    def shutdown(self) -> None:
+    def stop(self) -> None:
         self._stopping.set()
-        super().shutdown()
+
+
+class MetricsServer(ThreadingHTTPServer):
+    """Serves a :class:`Site` on one listening socket (bound, or passed by systemd)."""
+
+    daemon_threads = True
+
+    def __init__(self, listener: socket.socket, site: Site) -> None:
+        self.address_family = listener.family
+        self.site = site
+        super().__init__(listener.getsockname()[:2], _Handler, bind_and_activate=False)
+        self.socket.close()
+        self.socket = listener
+        self.server_address = listener.getsockname()
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection failed", client=str(client_address[0]))
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.site.slots.acquire(blocking=False):
+            if self.site.web_config.tls is None:
+                with contextlib.suppress(OSError):
+                    request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.site.reading_done(request)
+            self.site.slots.release()
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True
+        )
+        thread.start()
+        return thread
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -208,10 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 1 << 16
 
     def setup(self) -> None:
-        context = self.server.web_config.ssl_context
-        if context is not None:
+        tls = self.server.site.web_config.tls
+        if tls is not None:
             self.request.settimeout(self.timeout)
-            self.request = context.wrap_socket(self.request, server_side=True)
+            self.request = tls.context().wrap_socket(self.request, server_side=True)
         super().setup()
 
     def handle(self) -> None:
@@ -228,18 +251,18 @@ class _Handler(BaseHTTPRequestHandler):
         except (TimeoutError, ConnectionError, ssl.SSLError, ValueError):
             self.close_connection = True
             return
-        self.server.reading_started(self.connection)
+        self.server.site.reading_started(self.connection)
         try:
             super().handle_one_request()
         finally:
-            self.server.reading_done(self.connection)
+            self.server.site.reading_done(self.connection)
 
     def end_headers(self) -> None:
-        self.server.reading_done(self.connection)
+        self.server.site.reading_done(self.connection)
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
-        if not self.server.log_requests:
+        if not self.server.site.log_requests:
             return
         log.debug("http", client=self.client_address[0], message=format % args)
 
@@ -261,26 +284,14 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed  # noqa: N815
 
     def _serve(self, *, head: bool) -> None:
-        path = self.path.split("?", 1)[0]
-        if path == "/healthz":
-            self._send(HTTPStatus.OK, b"ok\n", "text/plain", head=head)
-            return
-        if path == "/readyz":
-            if self.server.store.current().ready:
-                self._send(HTTPStatus.OK, b"ready\n", "text/plain", head=head)
-            else:
-                self._send(
-                    HTTPStatus.SERVICE_UNAVAILABLE,
-                    b"first poll not finished\n",
-                    "text/plain",
-                    head=head,
-                )
-            return
-        if path not in ("/metrics", *STATUS_PATHS):
+        site = self.server.site
+        route = site.routes.get(self.path.split("?", 1)[0])
+        if route is None:
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head=head)
             return
-        auth = self.server.basic_auth
-        if auth.enabled and not auth.allows(self.headers.get("Authorization")):
+        answer, guarded = route
+        auth = site.basic_auth
+        if guarded and auth.enabled and not auth.allows(self.headers.get("Authorization")):
             self._send(
                 HTTPStatus.UNAUTHORIZED,
                 b"unauthorized\n",
@@ -289,16 +300,40 @@ class _Handler(BaseHTTPRequestHandler):
                 extra={"WWW-Authenticate": 'Basic realm="openrouter-exporter"'},
             )
             return
-        if path in STATUS_PATHS:
-            page = self.server.status.render(path)
-            self._send(HTTPStatus.OK, page.body, page.content_type, head=head, extra=page.headers)
+        answer(self, head)
+
+    def healthz(self, head: bool) -> None:
+        self._send(HTTPStatus.OK, b"ok\n", "text/plain", head=head)
+
+    def readyz(self, head: bool) -> None:
+        if self.server.site.store.current().ready:
+            self._send(HTTPStatus.OK, b"ready\n", "text/plain", head=head)
+        else:
+            self._send(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                b"first poll not finished\n",
+                "text/plain",
+                head=head,
+            )
+
+    def metrics(self, head: bool) -> None:
+        openmetrics_format = choose_format(self.headers.get("Accept"))
+        gzipped = choose_gzip(self.headers.get("Accept-Encoding"))
+        vary = {"Vary": "Accept-Encoding, Accept"}
+        if openmetrics_format is None or gzipped is None:
+            self._send(
+                HTTPStatus.NOT_ACCEPTABLE,
+                b"acceptable: text/plain or application/openmetrics-text, gzip or identity\n",
+                "text/plain",
+                head=head,
+                extra=vary,
+            )
             return
-        accept = self.headers.get("Accept", "")
-        openmetrics_format = "application/openmetrics-text" in accept
-        gzipped = "gzip" in self.headers.get("Accept-Encoding", "")
-        body = self.server.exposition.render(openmetrics_format=openmetrics_format, gzipped=gzipped)
+        body = self.server.site.exposition.render(
+            openmetrics_format=openmetrics_format, gzipped=gzipped
+        )
         content_type = OPENMETRICS_TEXT if openmetrics_format else PROMETHEUS_TEXT
-        extra = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"} if gzipped else {}
+        extra = {"Content-Encoding": "gzip", **vary} if gzipped else vary
         self._send(HTTPStatus.OK, body, content_type, head=head, extra=extra)
 
     def _send(
@@ -314,8 +349,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
-        for name, value in (extra or {}).items():
+        for name, value in {**self.server.site.web_config.headers, **(extra or {})}.items():
             self.send_header(name, value)
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+    def status_page(self, head: bool) -> None:
+        page = self.server.site.status.render(self.path.split("?", 1)[0])
+        self._send(HTTPStatus.OK, page.body, page.content_type, head=head, extra=page.headers)

@@ -34,9 +34,12 @@ class StatusRoutes:
         store: SnapshotStore,
         history: SampleHistory,
         clock: Callable[[], float] = time.time,
+        *,
+        metrics_path: str = "/metrics",
     ) -> None:
         self._store = store
         self._history = history
+        self._metrics_path = metrics_path
         self._clock = clock
         self._lock = threading.Lock()
         self._key: tuple[int, int] | None = None
@@ -57,7 +60,7 @@ class StatusRoutes:
             if self._view is None:
                 self._view = build_status(snapshot, self._history, now)
             if path == "/":
-                body = render_page(self._view).encode()
+                body = render_page(self._view, self._metrics_path).encode()
                 rendered = Rendered(body, "text/html; charset=utf-8", SECURITY_HEADERS)
             else:
                 text = json.dumps(status_json(self._view), allow_nan=False, separators=(",", ":"))

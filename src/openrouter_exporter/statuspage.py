@@ -183,7 +183,7 @@ def _level(status: Status) -> str:
     return f'<span class="badge {_LEVEL[status]}">{_LEVEL[status]}</span>'
 
 
-def render_page(view: StatusView) -> str:
+def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
     worst = max((account.status for account in view.accounts), default=Status.OK)
     accounts = "".join(_account(index, item) for index, item in enumerate(view.accounts))
     waiting = (
@@ -203,7 +203,7 @@ def render_page(view: StatusView) -> str:
         f"<p>As of {_time(view.generated_at)}; refreshes every {REFRESH_SECONDS} s. "
         f"openrouter-exporter {escape(__version__)}.</p>"
         '<nav aria-label="Exporter endpoints"><ul>'
-        '<li><a href="metrics">Metrics</a></li>'
+        f'<li><a href="{escape(metrics_path.lstrip("/"))}">Metrics</a></li>'
         '<li><a href="status.json">status.json</a></li>'
         '<li><a href="healthz">Health</a></li>'
         '<li><a href="readyz">Readiness</a></li>'
