@@ -23,6 +23,14 @@ from pydantic import (
 )
 
 from openrouter_exporter import __version__
+from openrouter_exporter.analytics_models import (
+    AnalyticsMeta,
+    AnalyticsQuery,
+    AnalyticsResult,
+    InvalidAnswerError,
+    parse_meta_answer,
+    parse_query_answer,
+)
 from openrouter_exporter.models import (
     ActivityRow,
     ApiKey,
@@ -163,8 +171,37 @@ class OpenRouterClient:
             )
         return rows
 
+    async def analytics_query(
+        self, query: AnalyticsQuery, on_request: Callable[[], None]
+    ) -> AnalyticsResult:
+        body = await self._send("POST", "analytics/query", {}, on_request, query.body())
+        try:
+            return parse_query_answer(self._json(body, "analytics/query"), query)
+        except InvalidAnswerError as error:
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/analytics/query answered 200 with {error}",
+                status=200,
+            ) from None
+
+    async def analytics_meta(self, on_request: Callable[[], None]) -> AnalyticsMeta:
+        body = await self._get("analytics/meta", {}, on_request)
+        try:
+            return parse_meta_answer(body)
+        except InvalidAnswerError as error:
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/analytics/meta answered 200 with {error}",
+                status=200,
+            ) from None
+
     async def _get(self, path: str, params: dict[str, str], on_request: Callable[[], None]) -> Any:
-        content = await self._get_bytes(path, params, on_request)
+        return self._json(await self._get_bytes(path, params, on_request), path)
+
+    @staticmethod
+    def _json(content: bytes, path: str) -> Any:
         try:
             return json.loads(content)
         except ValueError:
@@ -178,10 +215,22 @@ class OpenRouterClient:
     async def _get_bytes(
         self, path: str, params: dict[str, str], on_request: Callable[[], None]
     ) -> bytes:
+        return await self._send("GET", path, params, on_request)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        on_request: Callable[[], None],
+        body: Any = None,
+    ) -> bytes:
         headers = {"Authorization": f"Bearer {self._key.get_secret_value()}"}
         on_request()
         try:
-            response = await self._client.get(path, params=params, headers=headers)
+            response = await self._client.request(
+                method, path, params=params, headers=headers, json=body
+            )
         except httpx.TimeoutException:
             raise FetchError(
                 ErrorKind.TIMEOUT, "timeout", f"/{path} did not answer in time"
@@ -206,6 +255,8 @@ class OpenRouterClient:
             kind = ErrorKind.FORBIDDEN
         elif status == 429:
             kind = ErrorKind.RATE_LIMITED
+        elif status == 408:
+            kind = ErrorKind.TIMEOUT  # "Operation timed out": the query was too heavy
         elif status >= 500:
             kind = ErrorKind.SERVER
         else:
