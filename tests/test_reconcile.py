@@ -79,8 +79,8 @@ def test_no_provider_ever_goes_down_as_the_day_runs_and_activity_arrives_and_is_
         assert all(counted[p] >= previous.get(p, 0.0) - 1e-6 for p in previous)
         previous = counted
     activity: dict[str, float] = {}
-    for step in activity_steps:  # /activity arrives, then revisions (high-water marks)
-        activity = grown(activity, step)
+    for change in activity_steps:  # /activity arrives, then revisions (high-water marks)
+        activity = grown(activity, change)
         counted = allocate_field(provisional, split, activity)
         assert all(counted.get(p, 0.0) >= previous[p] - 1e-6 for p in previous)
         previous = counted
