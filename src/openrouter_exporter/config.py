@@ -131,6 +131,20 @@ SETTINGS: tuple[Setting, ...] = (
         "between polls of /activity",
     ),
     Setting(
+        "analytics_interval",
+        "--poll.analytics-interval",
+        "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL",
+        "5m",
+        "between polls of the Analytics API (today per model and per key x model); 0: off",
+    ),
+    Setting(
+        "analytics_top_pairs",
+        "--analytics.top-pairs",
+        "OPENROUTER_EXPORTER_ANALYTICS_TOP_PAIRS",
+        "20",
+        "key x model pairs shown by today's spend; the rest are summed into `other`",
+    ),
+    Setting(
         "request_timeout",
         "--poll.timeout",
         "OPENROUTER_EXPORTER_REQUEST_TIMEOUT",
@@ -225,13 +239,18 @@ class ExporterConfig:
     log_format: str
     log_level: str
     config_file: Path | None = None
+    analytics_interval: float = 300.0  # 0: the Analytics API is not polled
+    analytics_top_pairs: int = 20
 
     def secrets(self) -> list[str]:
         return [secret for account in self.accounts for secret in account.secrets()]
 
     def warnings(self) -> list[str]:
         """Settings that are valid but worth a line in the log."""
-        if min(self.poll_interval, self.activity_interval) < POLITE_INTERVAL_SECONDS:
+        intervals = [self.poll_interval, self.activity_interval]
+        if self.analytics_interval > 0:
+            intervals.append(self.analytics_interval)
+        if min(intervals) < POLITE_INTERVAL_SECONDS:
             return [
                 "poll intervals below 30s are meant for tests and demos; OpenRouter's balance "
                 "moves slowly, so poll it about once a minute and /activity a few times an hour"
@@ -258,6 +277,8 @@ class ExporterConfig:
             "listen_address": f"{self.listen_host}:{self.listen_port}",
             "poll_interval_seconds": self.poll_interval,
             "activity_interval_seconds": self.activity_interval,
+            "analytics_interval_seconds": self.analytics_interval,
+            "analytics_top_pairs": self.analytics_top_pairs,
             "request_timeout_seconds": self.request_timeout,
             "state_dir": str(self.state_dir),
             "web_config_file": str(self.web_config_file) if self.web_config_file else None,
@@ -304,6 +325,12 @@ def load_config(
 
     poll_interval = _duration(raw, "poll_interval")
     activity_interval = _duration(raw, "activity_interval")
+    analytics_interval = _duration(raw, "analytics_interval", minimum=0.0)
+    if 0 < analytics_interval < 1:
+        raise ConfigError(
+            SETTINGS_BY_KEY["analytics_interval"].label, "must be 0 (off) or at least 1s"
+        )
+    analytics_top_pairs = _count(raw, "analytics_top_pairs")
     request_timeout = _duration(raw, "request_timeout", minimum=0.1)
     if request_timeout > poll_interval / 2:
         if raw.is_set("request_timeout"):
@@ -377,6 +404,8 @@ def load_config(
         log_format=log_format,
         log_level=log_level,
         config_file=config_file,
+        analytics_interval=analytics_interval,
+        analytics_top_pairs=analytics_top_pairs,
     )
 
 
@@ -474,6 +503,14 @@ def _duration(raw: _Raw, key: str, minimum: float = 1.0) -> float:
     if seconds < minimum:
         raise ConfigError(setting.label, f"{text!r} is shorter than the minimum of {minimum:g}s")
     return seconds
+
+
+def _count(raw: _Raw, key: str) -> int:
+    setting = SETTINGS_BY_KEY[key]
+    text = (raw.get(key) or setting.default).strip()
+    if not text.isdigit():
+        raise ConfigError(setting.label, f"{text!r} is not a whole number >= 0")
+    return int(text)
 
 
 def _number(raw: _Raw, key: str, *, positive: bool) -> float | None:
