@@ -159,6 +159,8 @@ def _other_valid_value(key: str) -> str:
         "web_config": "/env/web.yml",
         "poll_interval": "90s",
         "activity_interval": "45m",
+        "analytics_interval": "15m",
+        "analytics_top_pairs": "50",
         "request_timeout": "3s",
         "state_dir": "/env/state",
         "runway_warning_days": "9",
