@@ -243,3 +243,16 @@ def test_retry_after_of_a_429_is_kept() -> None:
         lambda c, n: c.analytics_query(BY_MODEL, n),
     )
     assert error.retry_after == 7.0
+
+
+def test_the_answers_date_header_gives_openrouters_clock() -> None:
+    headers = {"Date": "Sun, 07 Jun 2026 23:59:30 GMT"}
+    result, _ = call(
+        answer(200, fixture("analytics_query_model_day.json"), headers),
+        lambda c, n: c.analytics_query(BY_MODEL, n),
+    )
+    assert result.server_time == datetime(2026, 6, 7, 23, 59, 30, tzinfo=UTC).timestamp()
+
+
+def test_an_answer_without_a_date_header_has_no_server_time() -> None:
+    assert query("analytics_query_model_day.json").server_time is None

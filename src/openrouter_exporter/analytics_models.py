@@ -77,6 +77,7 @@ class AnalyticsResult:
     row_count: int | None = None
     warnings: tuple[str, ...] = ()
     cached_at: float | None = None  # Unix seconds
+    server_time: float | None = None  # OpenRouter's clock (the answer's Date header)
 
 
 class _Metadata(_Tolerant):

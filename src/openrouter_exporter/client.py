@@ -11,6 +11,7 @@ import enum
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 import httpx
@@ -174,9 +175,9 @@ class OpenRouterClient:
     async def analytics_query(
         self, query: AnalyticsQuery, on_request: Callable[[], None]
     ) -> AnalyticsResult:
-        body = await self._send("POST", "analytics/query", {}, on_request, query.body())
+        response = await self._send("POST", "analytics/query", {}, on_request, query.body())
         try:
-            return parse_query_answer(self._json(body, "analytics/query"), query)
+            result = parse_query_answer(self._json(response.content, "analytics/query"), query)
         except InvalidAnswerError as error:
             raise FetchError(
                 ErrorKind.INVALID_RESPONSE,
@@ -184,6 +185,7 @@ class OpenRouterClient:
                 f"/analytics/query answered 200 with {error}",
                 status=200,
             ) from None
+        return replace(result, server_time=_server_time(response))
 
     async def analytics_meta(self, on_request: Callable[[], None]) -> AnalyticsMeta:
         body = await self._get("analytics/meta", {}, on_request)
@@ -215,7 +217,7 @@ class OpenRouterClient:
     async def _get_bytes(
         self, path: str, params: dict[str, str], on_request: Callable[[], None]
     ) -> bytes:
-        return await self._send("GET", path, params, on_request)
+        return (await self._send("GET", path, params, on_request)).content
 
     async def _send(
         self,
@@ -224,7 +226,7 @@ class OpenRouterClient:
         params: dict[str, str],
         on_request: Callable[[], None],
         body: Any = None,
-    ) -> bytes:
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._key.get_secret_value()}"}
         on_request()
         try:
@@ -243,7 +245,7 @@ class OpenRouterClient:
             ) from None
         if response.status_code != 200:
             raise self._http_error(path, response)
-        return response.content
+        return response
 
     def _http_error(self, path: str, response: httpx.Response) -> FetchError:
         status = response.status_code
@@ -347,6 +349,14 @@ def _error_message(response: httpx.Response) -> str:
 def _shorten(text: str) -> str:
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= _MAX_MESSAGE else one_line[: _MAX_MESSAGE - 1] + "…"
+
+
+def _server_time(response: httpx.Response) -> float | None:
+    """OpenRouter's clock from the ``Date`` header: it decides which UTC day is today."""
+    try:
+        return email.utils.parsedate_to_datetime(response.headers.get("Date", "")).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
