@@ -21,10 +21,11 @@ simulator offers the granularities day, week and month (``/analytics/meta`` says
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -263,118 +264,188 @@ def _filters(value: Any) -> tuple[Filter, ...]:
     return tuple(filters)
 
 
+def _unscaled(row: BaseRow, metric: str, reasons: bool) -> float:
+    """A base row's figure for ``metric``; a cell of it adds this times its scale."""
+    if metric == "credits_usage":
+        return row.usage
+    if metric == "byok_usage":
+        return row.byok
+    if metric == "total_usage":
+        return row.usage + row.byok
+    if metric == "request_count":
+        return float(row.requests)
+    if metric == "tokens_prompt":
+        return float(row.prompt)
+    if metric == "tokens_completion":
+        return float(row.completion)
+    if metric == "reasoning_tokens":
+        return float(row.reasoning) if reasons else 0.0
+    return row.prompt / 4  # cached_tokens
+
+
+_KEY_DIMENSIONS = frozenset({"api_key_id", "workspace"})
+
+
+@dataclass
+class _Unit:
+    """Rows of one day that no requested dimension tells apart (one model's endpoints
+    unless ``provider`` is asked for): their labels, and what they add to each summed
+    metric per USD a key spent through the day's mix (``mixed``) or on the model on
+    purpose (``aimed``), or in all (``total``)."""
+
+    labels: dict[str, str | None]
+    model: int
+    mixed: list[float]
+    aimed: list[float]
+    total: list[float]
+
+
+def _units(
+    ledger: Ledger, book: ActivityBook, day: int, today: int, summed: list[str], by_provider: bool
+) -> dict[tuple[int, int], _Unit]:
+    rows = book.current_rows(day) if day >= today else book.base_rows(day)
+    models = ledger.scenario.models
+    shares = {(e.model, e.endpoint): e.share for e in ledger.model.mix(day).entries}
+    units: dict[tuple[int, int], _Unit] = {}
+    for row in rows:
+        if row.usage <= 0:
+            continue
+        model = models[row.model]
+        where = (row.model, row.endpoint if by_provider else -1)
+        unit = units.get(where)
+        if unit is None:
+            labels: dict[str, str | None] = {"model": model.slug}
+            if by_provider:
+                labels["provider"] = model.endpoints[row.endpoint].provider_name
+            zero = [0.0] * len(summed)
+            unit = units[where] = _Unit(labels, row.model, zero, list(zero), list(zero))
+        revision = book.revisions.get((day, row.model), 1.0)
+        reasons = model.reasoning_ratio > 0
+        share = shares.get((row.model, row.endpoint), 0.0)
+        for index, metric in enumerate(summed):
+            value = _unscaled(row, metric, reasons) * revision
+            unit.total[index] += value
+            unit.mixed[index] += value * share / row.usage
+            if row.endpoint == 0:
+                unit.aimed[index] += value / row.usage
+    return units
+
+
+def _key_labels(ledger: Ledger, key: int) -> dict[str, Any]:
+    state = ledger.keys[key]
+    workspace = next((n for n, i in ledger.workspaces.items() if i == state.workspace_id), None)
+    return {"api_key_id": state.name, "workspace": workspace}
+
+
 @dataclass(frozen=True)
-class _Cell:
-    """Part ``scale`` of one ``/activity`` base row (a day's model endpoint), spent through
-    one key (``key`` -1: all keys together)."""
+class _Day:
+    """One day's inputs, copied under the engine's lock."""
 
-    day: int
-    key: int
-    row: BaseRow
-    scale: float
-
-    def value(self, metric: str, reasons: bool) -> float:
-        row, scale = self.row, self.scale
-        if metric == "credits_usage":
-            return row.usage * scale
-        if metric == "byok_usage":
-            return row.byok * scale
-        if metric == "total_usage":
-            return (row.usage + row.byok) * scale
-        if metric == "request_count":
-            return row.requests * scale
-        if metric == "tokens_prompt":
-            return row.prompt * scale
-        if metric == "tokens_completion":
-            return row.completion * scale
-        if metric == "reasoning_tokens":
-            return row.reasoning * scale if reasons else 0.0
-        return row.prompt * scale / 4  # cached_tokens
-
-
-def _cells(
-    ledger: Ledger, book: ActivityBook, days: Iterable[int], today: int, per_key: bool
-) -> Iterator[_Cell]:
-    for day in days:
-        rows = book.current_rows(day) if day >= today else book.base_rows(day)
-        if not rows:
-            continue
-        if not per_key:
-            for row in rows:
-                yield _Cell(day, -1, row, book.revisions.get((day, row.model), 1.0))
-            continue
-        spend = ledger.key_day_spend(day)
-        targeted = ledger.targeted.get(day, {})
-        aimed: dict[int, float] = {}
-        for (key, _model), amount in targeted.items():
-            aimed[key] = aimed.get(key, 0.0) + amount
-        shares = {(e.model, e.endpoint): e.share for e in ledger.model.mix(day).entries}
-        for row in rows:
-            if row.usage <= 0:
-                continue
-            revision = book.revisions.get((day, row.model), 1.0)
-            share = shares.get((row.model, row.endpoint), 0.0)
-            for key, amount in spend.items():
-                usage = share * (amount - aimed.get(key, 0.0))
-                if row.endpoint == 0:
-                    usage += targeted.get((key, row.model), 0.0)
-                if usage > 0:
-                    yield _Cell(day, key, row, usage / row.usage * revision)
+    bucket: int | None
+    units: list[_Unit]
+    spenders: list[tuple[int, float, dict[str, Any]]]  # key (-1: all), USD via mix, labels
+    targeted: dict[tuple[int, int], float]
 
 
 def answer_query(
     ledger: Ledger, book: ActivityBook, query: Query, now: float, quirks: Quirks
-) -> dict[str, Any]:
-    """The 200 body (call with the engine's lock held)."""
-    # The range is on the simulated calendar (what the answers' Date header shows).
-    t_start, t_end = query.start, query.end
+) -> Callable[[], dict[str, Any]]:
+    """Gathers the inputs (call with the engine's lock held) and returns what builds the
+    200 body from them, to be called without the lock: summing a large account's keys x
+    models takes a while and must not hold up the other endpoints.
+
+    A day's spend is its ``/activity`` base rows (today's so far), split over the keys by
+    their spend that day through the day's model mix, plus what each key spent on one
+    model on purpose."""
     today = ledger.today(now)
-    # Whole days: the simulator keeps spend per day, and the exporter asks for whole days.
-    first, last = epoch_day(t_start), min(today, epoch_day(t_end - 1e-6))
+    # Whole days, on the simulated calendar (what the answers' Date header shows): the
+    # simulator keeps spend per day, and the exporter asks for whole days.
+    first, last = epoch_day(query.start), min(today, epoch_day(query.end - 1e-6))
     days = range(max(first, ledger.start_day - ledger.scenario.history_days), last + 1)
     warnings: list[str] = []
     keys_allowed = _key_filter(ledger, query.filters, warnings)
-    per_key = keys_allowed is not None or any(
-        name in ("api_key_id", "workspace")
-        for name in (*query.dimensions, *(f.field for f in query.filters))
-    )
+    filters = [f for f in query.filters if f.field != "api_key_id"]
+    needed = {*query.dimensions, *(f.field for f in filters)}
+    per_key = keys_allowed is not None or bool(needed & _KEY_DIMENSIONS)
     summed = list(query.metrics)
     if query.order_by in METRICS and query.order_by not in summed:
         summed.append(query.order_by)
-    groups: dict[tuple[Any, ...], dict[str, float]] = {}
-    for cell in _cells(ledger, book, days, today, per_key):
-        if keys_allowed is not None and cell.key not in keys_allowed:
-            continue
-        labels = {name: _dimension(ledger, cell, name) for name in DIMENSIONS}
-        if not all(f.keeps(labels[f.field]) for f in query.filters if f.field != "api_key_id"):
-            continue
-        bucket = _bucket(cell.day, query.granularity) if query.granularity else None
-        # Rows are per key, shown by name: two keys of the same name make two rows.
-        group = (
-            bucket,
-            *(
-                _KeyName(labels[name], cell.key) if name == "api_key_id" else labels[name]
-                for name in query.dimensions
-            ),
-        )
-        sums = groups.setdefault(group, dict.fromkeys(summed, 0.0))
-        reasons = ledger.scenario.models[cell.row.model].reasoning_ratio > 0
-        for name in summed:
-            sums[name] += cell.value(name, reasons)
-    ordered = _ordered(list(groups.items()), query)
-    truncated = len(ordered) > query.limit
-    if truncated:
-        warnings.append(f"Result truncated to {query.limit} rows")
-    rows = [_row(group, sums, query, quirks) for group, sums in ordered[: query.limit]]
-    metadata = {
-        "query_time_ms": 3 + len(rows) // 50,
-        "row_count": len(rows),
-        "truncated": truncated,
-    }
-    data: dict[str, Any] = {"data": rows, "metadata": metadata}
-    if warnings:
-        data["warnings"] = warnings
-    return {"data": data}
+    inputs = []
+    for day in days:
+        units = [
+            unit
+            for unit in _units(ledger, book, day, today, summed, "provider" in needed).values()
+            if all(f.keeps(unit.labels.get(f.field)) for f in filters if f.field in unit.labels)
+        ]
+        targeted = dict(ledger.targeted.get(day, {})) if per_key else {}
+        spenders: list[tuple[int, float, dict[str, Any]]] = [(-1, 1.0, {})]
+        if per_key:
+            aimed: dict[int, float] = {}
+            for (key, _model), amount in targeted.items():
+                aimed[key] = aimed.get(key, 0.0) + amount
+            spenders = []
+            for key, amount in ledger.key_day_spend(day).items():
+                labels = _key_labels(ledger, key)
+                if (keys_allowed is None or key in keys_allowed) and all(
+                    f.keeps(labels.get(f.field)) for f in filters if f.field in labels
+                ):
+                    spenders.append((key, amount - aimed.get(key, 0.0), labels))
+        bucket = _bucket(day, query.granularity) if query.granularity else None
+        inputs.append(_Day(bucket, units, spenders, targeted))
+
+    def build() -> dict[str, Any]:
+        groups = _summed(inputs, query, summed)
+        ordered = _ordered(list(groups.items()), query)
+        truncated = len(ordered) > query.limit
+        if truncated:
+            warnings.append(f"Result truncated to {query.limit} rows")
+        rows = [_row(group, sums, query, quirks) for group, sums in ordered[: query.limit]]
+        metadata = {
+            "query_time_ms": 3 + len(rows) // 50,
+            "row_count": len(rows),
+            "truncated": truncated,
+        }
+        data: dict[str, Any] = {"data": rows, "metadata": metadata}
+        if warnings:
+            data["warnings"] = warnings
+        return {"data": data}
+
+    return build
+
+
+def _summed(
+    inputs: list[_Day], query: Query, summed: list[str]
+) -> dict[tuple[Any, ...], dict[str, float]]:
+    sums_by_group: dict[tuple[Any, ...], list[float]] = {}
+    for day in inputs:
+        for key, amount, labels in day.spenders:
+            for unit in day.units:
+                if key < 0:
+                    adds = unit.total
+                else:
+                    extra = day.targeted.get((key, unit.model), 0.0) if day.targeted else 0.0
+                    adds = [amount * value for value in unit.mixed]
+                    if extra:
+                        adds = [a + extra * v for a, v in zip(adds, unit.aimed, strict=True)]
+                    elif adds[0] <= 0:
+                        continue
+                # Rows are per key, shown by name: two keys of one name make two rows.
+                group = (
+                    day.bucket,
+                    *(
+                        _KeyName(labels.get(name), key)
+                        if name == "api_key_id"
+                        else unit.labels.get(name, labels.get(name))
+                        for name in query.dimensions
+                    ),
+                )
+                sums = sums_by_group.get(group)
+                if sums is None:
+                    sums_by_group[group] = list(adds)
+                else:
+                    for index, value in enumerate(adds):
+                        sums[index] += value
+    return {group: dict(zip(summed, sums, strict=True)) for group, sums in sums_by_group.items()}
 
 
 def _key_filter(ledger: Ledger, filters: Iterable[Filter], warnings: list[str]) -> set[int] | None:
@@ -396,23 +467,6 @@ def _key_filter(ledger: Ledger, filters: Iterable[Filter], warnings: list[str]) 
 class _KeyName(NamedTuple):
     name: str | None
     key: int
-
-
-def _dimension(ledger: Ledger, cell: _Cell, name: str) -> str | None:
-    model = ledger.scenario.models[cell.row.model]
-    if name == "model":
-        return model.slug
-    if cell.key < 0:
-        return None
-    if name == "api_key_id":
-        return ledger.keys[cell.key].name
-    if name == "provider":
-        return model.endpoints[cell.row.endpoint].provider_name
-    if name == "workspace":
-        workspace_id = ledger.keys[cell.key].workspace_id
-        names = [n for n, i in ledger.workspaces.items() if i == workspace_id]
-        return names[0] if names else None
-    return None  # app, user, variant: the simulated requests carry none
 
 
 def _bucket(day: int, granularity: str) -> int:
@@ -449,9 +503,12 @@ def _row(
 def _ordered(
     groups: list[tuple[tuple[Any, ...], dict[str, float]]], query: Query
 ) -> list[tuple[tuple[Any, ...], dict[str, float]]]:
+    """The groups in the asked order; by a metric, only the first ``limit + 1`` (enough
+    to know whether the answer is truncated)."""
     name = query.order_by
     if name is not None and name in METRICS:
-        return sorted(groups, key=lambda pair: pair[1][name], reverse=query.descending)
+        pick = heapq.nlargest if query.descending else heapq.nsmallest
+        return pick(query.limit + 1, groups, key=lambda pair: pair[1][name])
     if name is not None and name in query.dimensions:
         index = 1 + query.dimensions.index(name)
         return sorted(groups, key=lambda pair: str(pair[0][index] or ""), reverse=query.descending)
@@ -461,15 +518,11 @@ def _ordered(
     return groups
 
 
-def today_credits_usage(ledger: Ledger, now: float) -> float:
-    """Credits used since the simulated UTC midnight, as ``/analytics/query`` sums them."""
-    return ledger.day_spend(ledger.today(now))
-
-
 def analytics_answer(
     engine: Engine, path: str, body: bytes, now: float, quirks: Quirks
-) -> dict[str, Any] | Reply:
-    """Answer an authenticated management request (call with the engine's lock held)."""
+) -> dict[str, Any] | Reply | Callable[[], dict[str, Any]]:
+    """Answer an authenticated management request (call with the engine's lock held); a
+    query's answer is built by the returned callable, without the lock."""
     wait = engine.analytics_limit.retry_after(engine.management_key, now)
     if wait is not None:
         headers = {"Retry-After": str(max(1, math.ceil(wait)))}
