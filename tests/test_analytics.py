@@ -101,10 +101,11 @@ def test_per_model_query_spans_yesterday_to_tomorrow_by_day() -> None:
 
 
 def test_pairs_query_asks_for_today_by_key_and_model_largest_first() -> None:
-    body = pairs_query(plan(FULL), DAY).body()
+    body = pairs_query(plan(FULL), DAY, 20).body()
     assert body["dimensions"] == ["api_key_id", "model"]
     assert body["metrics"] == ["credits_usage"]
     assert body["order_by"] == {"field": "credits_usage", "direction": "desc"}
+    assert body["limit"] == 180
     assert body["time_range"] == {"start": "2026-06-07T00:00:00Z", "end": "2026-06-08T00:00:00Z"}
 
 
@@ -169,7 +170,7 @@ def test_ledger_rows_keep_the_ledgers_field_order() -> None:
 
 
 def pairs_answer(chosen: AnalyticsPlan) -> AnalyticsResult:
-    return answer("analytics_query_key_model.json", pairs_query(chosen, DAY))
+    return answer("analytics_query_key_model.json", pairs_query(chosen, DAY, 20))
 
 
 def test_a_unique_name_gets_its_keys_hash() -> None:

@@ -29,6 +29,8 @@ from openrouter_exporter.reconcile import Figures
 from openrouter_exporter.snapshot import KeyReading, ModelTotals
 
 MAX_ROWS = 10_000
+PAIR_ROWS_PER_PAIR = 4
+PAIR_ROWS_SPARE = 100
 UNKNOWN = "unknown"
 OTHER = "other"
 # Ledger field -> Analytics API metric (spend and BYOK spend are handled apart).
@@ -99,7 +101,9 @@ def model_query(chosen: AnalyticsPlan, around: date) -> AnalyticsQuery:
     )
 
 
-def pairs_query(chosen: AnalyticsPlan, day: date) -> AnalyticsQuery:
+def pairs_query(chosen: AnalyticsPlan, day: date, count: int) -> AnalyticsQuery:
+    """Today's spend per key x model, largest first: enough rows for the top ``count``
+    even when several keys share a name (the rest is the account's total minus them)."""
     byok = [chosen.byok] if chosen.spend == "total_usage" and chosen.byok else []
     return AnalyticsQuery(
         metrics=(chosen.spend, *byok),
@@ -107,7 +111,7 @@ def pairs_query(chosen: AnalyticsPlan, day: date) -> AnalyticsQuery:
         start=_midnight(day),
         end=_midnight(day + timedelta(days=1)),
         order_by=chosen.spend,
-        limit=MAX_ROWS,
+        limit=min(MAX_ROWS, PAIR_ROWS_PER_PAIR * count + PAIR_ROWS_SPARE),
     )
 
 
