@@ -59,8 +59,9 @@ from bench.render import RenderTiming, measure_render
 from bench.report import Machine, machine, number, table
 from openrouter_exporter.client import KEYS_PAGE_SIZE
 from openrouter_exporter.config import load_config
+from openrouter_exporter.endpoints.keys import keys_interval
 from openrouter_exporter.exposition import PROMETHEUS_TEXT
-from openrouter_exporter.poller import keys_interval, planned_endpoints
+from openrouter_exporter.poller import planned_endpoints
 
 SCENARIOS = ("small", "large")
 TARGET_RATIO = 0.5
@@ -231,7 +232,10 @@ def default_intervals() -> dict[str, float]:
     """Seconds between polls of each endpoint for a management key at the default settings,
     straight from the poller's own plan."""
     config = load_config({"management_key": "plan-only"}, environ={})
-    return planned_endpoints(config.accounts[0], config)
+    return {
+        str(name): interval
+        for name, interval in planned_endpoints(config.accounts[0], config).items()
+    }
 
 
 def keys_pages(keys: int) -> int:

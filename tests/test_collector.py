@@ -21,10 +21,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_exporter import collector
 from openrouter_exporter.config import Thresholds
+from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.exposition import Exposition
+from openrouter_exporter.poller import error_reasons
 from openrouter_exporter.snapshot import (
-    ENDPOINTS,
     AccountSnapshot,
+    ActivityReading,
     ActivitySummary,
     CreditsReading,
     EndpointHealth,
@@ -43,14 +46,20 @@ LATEST_DAY = date(2025, 8, 24)
 WORKSPACE = "0df9e665-d932-4b2b-9b7e-3e2b0fbe6e21"
 
 
-def healthy(requests: int, errors: dict[str, int] | None = None) -> EndpointHealth:
+def counted_from_zero(endpoint: EndpointName, **failures: int) -> dict[str, int]:
+    """Error counts as the poller keeps them: every known reason from 0, plus ``failures``."""
+    (definition,) = [item for item in ENDPOINTS if item.name == endpoint]
+    return {**dict.fromkeys(error_reasons(definition), 0), **failures}
+
+
+def healthy(endpoint: EndpointName, requests: int, **failures: int) -> EndpointHealth:
     return EndpointHealth(
         up=True,
         polled=True,
         last_success=NOW - 30.0,
         last_duration=0.25,
         requests=requests,
-        errors=errors or {},
+        errors=counted_from_zero(endpoint, **failures),
     )
 
 
@@ -64,76 +73,84 @@ def prod_account() -> AccountSnapshot:
             balance_warning_usd=100.0,
             balance_critical_usd=25.0,
         ),
-        credits=CreditsReading(total_credits=300.0, total_usage=60.75, fetched_at=NOW),
-        keys=(
-            KeyReading(
-                key_hash="f01d52606dc8",
-                name="prod-backend",
-                label="sk-or-v1-0e6...1c96",
-                workspace_id=WORKSPACE,
-                limit_reset="",
-                disabled=False,
-                usage=211.5,
-                byok_usage=12.5,
-                limit=None,
-                limit_remaining=None,
-                expires_at=None,
+        readings={
+            EndpointName.CREDITS: CreditsReading(
+                total_credits=300.0, total_usage=60.75, fetched_at=NOW
             ),
-            KeyReading(
-                key_hash="8c4b6e1f2a3d",
-                name="old-notebook",
-                label="sk-or-v1-9a2...77b0",
-                workspace_id=WORKSPACE,
-                limit_reset="",
-                disabled=True,
-                usage=20.0,
-                byok_usage=0.0,
-                limit=20.0,
-                limit_remaining=0.0,
-                expires_at=None,
+            EndpointName.KEYS: (
+                KeyReading(
+                    key_hash="f01d52606dc8",
+                    name="prod-backend",
+                    label="sk-or-v1-0e6...1c96",
+                    workspace_id=WORKSPACE,
+                    limit_reset="",
+                    disabled=False,
+                    usage=211.5,
+                    byok_usage=12.5,
+                    limit=None,
+                    limit_remaining=None,
+                    expires_at=None,
+                ),
+                KeyReading(
+                    key_hash="8c4b6e1f2a3d",
+                    name="old-notebook",
+                    label="sk-or-v1-9a2...77b0",
+                    workspace_id=WORKSPACE,
+                    limit_reset="",
+                    disabled=True,
+                    usage=20.0,
+                    byok_usage=0.0,
+                    limit=20.0,
+                    limit_remaining=0.0,
+                    expires_at=None,
+                ),
+                KeyReading(
+                    key_hash="3e9a0c7d1b5f",
+                    name="ci-runner",
+                    label="sk-or-v1-c31...5d2e",
+                    workspace_id=WORKSPACE,
+                    limit_reset="weekly",
+                    disabled=False,
+                    usage=147.5,
+                    byok_usage=0.0,
+                    limit=50.0,
+                    limit_remaining=2.5,
+                    expires_at=1_756_684_800.0,  # 2025-09-01T00:00:00Z
+                ),
             ),
-            KeyReading(
-                key_hash="3e9a0c7d1b5f",
-                name="ci-runner",
-                label="sk-or-v1-c31...5d2e",
-                workspace_id=WORKSPACE,
-                limit_reset="weekly",
-                disabled=False,
-                usage=147.5,
-                byok_usage=0.0,
-                limit=50.0,
-                limit_remaining=2.5,
-                expires_at=1_756_684_800.0,  # 2025-09-01T00:00:00Z
+            EndpointName.ACTIVITY: ActivityReading(
+                summary=ActivitySummary(
+                    latest_day=LATEST_DAY,
+                    end_day=LATEST_DAY,
+                    daily_spend={LATEST_DAY: 5.0, LATEST_DAY - timedelta(days=1): 2.5},
+                    model_spend={
+                        "1d": {"anthropic/claude-sonnet-4": 0.0, "openai/gpt-4.1": 5.0},
+                        "7d": {"anthropic/claude-sonnet-4": 4.0, "openai/gpt-4.1": 5.0},
+                        "30d": {"anthropic/claude-sonnet-4": 4.0, "openai/gpt-4.1": 5.75},
+                    },
+                    cost_per_request={"anthropic/claude-sonnet-4": 0.0625, "openai/gpt-4.1": 0.02},
+                ),
+                model_totals=(
+                    ModelTotals(
+                        "anthropic/claude-sonnet-4", "Amazon Bedrock", 2.5, 0.0, 40, 5e5, 6e4, 1.5e4
+                    ),
+                    ModelTotals(
+                        "anthropic/claude-sonnet-4", "Anthropic", 1.5, 0.3, 20, 2.5e5, 3e4, 8e3
+                    ),
+                    ModelTotals("openai/gpt-4.1", "Azure", 1.0, 0.25, 50, 3e5, 2e4, 0),
+                    ModelTotals("openai/gpt-4.1", "OpenAI", 4.75, 0.0, 230, 1.35e6, 9e4, 0),
+                ),
             ),
-        ),
-        activity=ActivitySummary(
-            latest_day=LATEST_DAY,
-            end_day=LATEST_DAY,
-            daily_spend={LATEST_DAY: 5.0, LATEST_DAY - timedelta(days=1): 2.5},
-            model_spend={
-                "1d": {"anthropic/claude-sonnet-4": 0.0, "openai/gpt-4.1": 5.0},
-                "7d": {"anthropic/claude-sonnet-4": 4.0, "openai/gpt-4.1": 5.0},
-                "30d": {"anthropic/claude-sonnet-4": 4.0, "openai/gpt-4.1": 5.75},
-            },
-            cost_per_request={"anthropic/claude-sonnet-4": 0.0625, "openai/gpt-4.1": 0.02},
-        ),
-        model_totals=(
-            ModelTotals(
-                "anthropic/claude-sonnet-4", "Amazon Bedrock", 2.5, 0.0, 40, 5e5, 6e4, 1.5e4
-            ),
-            ModelTotals("anthropic/claude-sonnet-4", "Anthropic", 1.5, 0.3, 20, 2.5e5, 3e4, 8e3),
-            ModelTotals("openai/gpt-4.1", "Azure", 1.0, 0.25, 50, 3e5, 2e4, 0),
-            ModelTotals("openai/gpt-4.1", "OpenAI", 4.75, 0.0, 230, 1.35e6, 9e4, 0),
-        ),
+        },
         forecasts=(
             WindowForecast("24h", 12.0, 239.25 / 12.0, NOW + 239.25 / 12.0 * DAY),
             WindowForecast("7d", 1.0, 239.25, NOW + 239.25 * DAY),
             WindowForecast("30d", 0.25, 957.0, NOW + 957.0 * DAY),
         ),
         health={
-            "keys": healthy(120, {"http_429": 2}),
-            "credits": healthy(120),
-            "activity": healthy(4, {"timeout": 1}),
+            EndpointName.KEYS: healthy(EndpointName.KEYS, 120, http_429=2),
+            EndpointName.CREDITS: healthy(EndpointName.CREDITS, 120),
+            EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 4, timeout=1),
         },
     )
 
@@ -143,24 +160,31 @@ def overdrawn_account() -> AccountSnapshot:
     return AccountSnapshot(
         name="overdrawn",
         thresholds=Thresholds(),
-        credits=CreditsReading(total_credits=50.0, total_usage=52.125, fetched_at=NOW),
-        keys=(
-            KeyReading(
-                key_hash="5d41402abc4b",
-                name="sk-or-v1-aed...9ee",
-                label="sk-or-v1-aed...9ee",
-                workspace_id="",
-                limit_reset="monthly",
-                disabled=False,
-                usage=52.125,
-                byok_usage=0.0,
-                limit=100.0,
-                limit_remaining=47.875,
-                expires_at=None,
+        readings={
+            EndpointName.CREDITS: CreditsReading(
+                total_credits=50.0, total_usage=52.125, fetched_at=NOW
             ),
-        ),
+            EndpointName.KEY: (
+                KeyReading(
+                    key_hash="5d41402abc4b",
+                    name="sk-or-v1-aed...9ee",
+                    label="sk-or-v1-aed...9ee",
+                    workspace_id="",
+                    limit_reset="monthly",
+                    disabled=False,
+                    usage=52.125,
+                    byok_usage=0.0,
+                    limit=100.0,
+                    limit_remaining=47.875,
+                    expires_at=None,
+                ),
+            ),
+        },
         forecasts=(WindowForecast("24h", 3.0, 0.0, NOW),),
-        health={"key": healthy(60), "credits": healthy(60)},
+        health={
+            EndpointName.KEY: healthy(EndpointName.KEY, 60),
+            EndpointName.CREDITS: healthy(EndpointName.CREDITS, 60),
+        },
     )
 
 
@@ -169,24 +193,30 @@ def idle_account() -> AccountSnapshot:
     return AccountSnapshot(
         name="idle",
         thresholds=Thresholds(runway_warning_days=5.0, balance_critical_usd=0.0),
-        credits=CreditsReading(total_credits=25.0, total_usage=5.0, fetched_at=NOW),
-        keys=(),
-        activity=ActivitySummary(
-            latest_day=None,
-            end_day=LATEST_DAY - timedelta(days=1),
-            daily_spend={},
-            model_spend={"1d": {}, "7d": {}, "30d": {}},
-            cost_per_request={},
-        ),
-        model_totals=(),
+        readings={
+            EndpointName.CREDITS: CreditsReading(
+                total_credits=25.0, total_usage=5.0, fetched_at=NOW
+            ),
+            EndpointName.KEYS: (),
+            EndpointName.ACTIVITY: ActivityReading(
+                summary=ActivitySummary(
+                    latest_day=None,
+                    end_day=LATEST_DAY - timedelta(days=1),
+                    daily_spend={},
+                    model_spend={"1d": {}, "7d": {}, "30d": {}},
+                    cost_per_request={},
+                ),
+                model_totals=(),
+            ),
+        },
         forecasts=(
             WindowForecast("7d", 0.0, float("inf"), None),
             WindowForecast("30d", 0.0, float("inf"), None),
         ),
         health={
-            "keys": healthy(10),
-            "credits": healthy(10),
-            "activity": healthy(1),
+            EndpointName.KEYS: healthy(EndpointName.KEYS, 10),
+            EndpointName.CREDITS: healthy(EndpointName.CREDITS, 10),
+            EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 1),
         },
     )
 
@@ -197,16 +227,19 @@ def never_fetched_account() -> AccountSnapshot:
         name="new",
         thresholds=Thresholds(),
         health={
-            "keys": EndpointHealth(
-                polled=True, last_duration=0.125, requests=2, errors={"http_401": 2}
+            EndpointName.KEYS: EndpointHealth(
+                polled=True,
+                last_duration=0.125,
+                requests=2,
+                errors=counted_from_zero(EndpointName.KEYS, http_401=2),
             ),
-            "credits": EndpointHealth(
+            EndpointName.CREDITS: EndpointHealth(
                 polled=True,
                 last_duration=10.0,
                 requests=2,
-                errors={"timeout": 1, "http_401": 1},
+                errors=counted_from_zero(EndpointName.CREDITS, timeout=1, http_401=1),
             ),
-            "activity": EndpointHealth(),
+            EndpointName.ACTIVITY: EndpointHealth(errors=counted_from_zero(EndpointName.ACTIVITY)),
         },
     )
 
@@ -433,7 +466,13 @@ def test_vanished_key_has_no_series() -> None:
     account = prod_account()
     assert account.keys is not None
     store = store_of(account)
-    store.update("prod", lambda item: replace(item, keys=account.keys[:1] if account.keys else ()))
+    store.update(
+        "prod",
+        lambda item: replace(
+            item,
+            readings={**item.readings, EndpointName.KEYS: account.keys[:1] if account.keys else ()},
+        ),
+    )
     body = text(store)
     assert value(body, "openrouter_key_info", key_name="ci-runner") is None
 
@@ -521,10 +560,22 @@ def test_health_counts_requests_and_errors_by_reason() -> None:
     assert value(body, "openrouter_poll_duration_seconds", endpoint="keys") == 0.25
 
 
+def test_reasons_that_never_failed_are_served_at_zero() -> None:
+    body = text(store_of(prod_account()))
+    assert value(body, "openrouter_api_errors_total", endpoint="keys", reason="timeout") == 0
+    assert value(body, "openrouter_api_errors_total", endpoint="credits", reason="http_429") == 0
+    assert (
+        value(body, "openrouter_api_errors_total", endpoint="credits", reason="zero_credits") == 0
+    )
+    assert (
+        value(body, "openrouter_api_errors_total", endpoint="keys", reason="zero_credits") is None
+    )
+
+
 def test_health_endpoints_are_the_documented_four() -> None:
     body = text(golden_store())
     endpoints = {labels["endpoint"] for labels in samples(body)["openrouter_api_requests_total"]}
-    assert endpoints <= set(ENDPOINTS) == {"credits", "key", "keys", "activity"}
+    assert endpoints <= set(EndpointName) == {"credits", "key", "keys", "activity"}
 
 
 # Rules every series follows.

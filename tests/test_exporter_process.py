@@ -277,6 +277,27 @@ def test_sigterm_stops_the_exporter_promptly(simulator: Simulator, start: StartE
     assert "stopped" in exporter.logs()
 
 
+def test_error_counters_start_at_zero_for_every_polled_endpoint(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    """So that increase() over the first failure sees it: a series that appears at 1 does not."""
+    metrics = start(simulator).metrics()
+
+    for endpoint in ("keys", "credits", "activity"):
+        counted = {
+            dict(labels)["reason"]: value
+            for labels, value in metrics.series(
+                "openrouter_api_errors_total", endpoint=endpoint
+            ).items()
+        }
+        assert set(counted) >= {"timeout", "connection", "invalid_response", "http_429"}
+        assert set(counted.values()) == {0.0}, endpoint
+    assert metrics.series("openrouter_api_errors_total", endpoint="key") == {}
+    assert (
+        metrics.get("openrouter_api_errors_total", endpoint="credits", reason="zero_credits") == 0.0
+    )
+
+
 def test_readyz_answers_only_after_the_first_poll(
     simulator: Simulator, start: StartExporter
 ) -> None:

@@ -16,17 +16,13 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from openrouter_exporter.config import load_config
+from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.endpoints.activity import monotonic_totals
+from openrouter_exporter.endpoints.key_readings import key_fingerprint
+from openrouter_exporter.endpoints.keys import keys_interval
 from openrouter_exporter.models import ActivityRow
-from openrouter_exporter.poller import (
-    MAX_BACKOFF_SECONDS,
-    AccountPoller,
-    initial_snapshot,
-    key_fingerprint,
-    keys_interval,
-    monotonic_totals,
-    planned_endpoints,
-    retry_delay,
-)
+from openrouter_exporter.poller import AccountPoller, initial_snapshot, planned_endpoints
+from openrouter_exporter.schedule import MAX_BACKOFF_SECONDS, retry_delay
 from openrouter_exporter.snapshot import AccountSnapshot, ModelTotals, SnapshotStore
 from openrouter_exporter.state import Sample, StateStore
 
@@ -321,14 +317,14 @@ class FailingSamples(StateStore):
 
 def test_state_write_failure_does_not_stop_the_poll() -> None:
     snapshot = poll_every_endpoint_once(FailingSamples.in_memory(), fixture("keys.json"))
-    assert snapshot.health["activity"].polled
+    assert snapshot.health[EndpointName.ACTIVITY].polled
 
 
 def test_answer_the_models_cannot_handle_does_not_stop_the_poll() -> None:
     body = fixture("keys.json")
     body["data"][0]["expires_at"] = 1e20
     snapshot = poll_every_endpoint_once(StateStore.in_memory(), body)
-    assert snapshot.health["keys"].polled
+    assert snapshot.health[EndpointName.KEYS].polled
 
 
 @pytest.mark.parametrize(
@@ -385,7 +381,7 @@ def test_empty_activity_while_the_window_had_spend_is_a_failure_not_zero_burn() 
     asyncio.run(run())
     snapshot = store.current().accounts[0]
 
-    assert snapshot.health["activity"].up is False
-    assert snapshot.health["activity"].errors == {"invalid_response": 1}
+    assert snapshot.health[EndpointName.ACTIVITY].up is False
+    assert snapshot.health[EndpointName.ACTIVITY].errors["invalid_response"] == 1
     assert snapshot.activity is None
     assert all(item.window == "24h" for item in snapshot.forecasts)

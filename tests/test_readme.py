@@ -42,6 +42,4 @@ def test_metrics_table_lists_exactly_what_the_exporter_serves(
     served = {name for name in exporter.metrics().names() if not name.endswith("_created")}
 
     assert served <= documented, f"undocumented: {sorted(served - documented)}"
-    never_served = documented - served
-    # Absent on this healthy demo account by design: errors appear with the first failure.
-    assert never_served <= {"openrouter_api_errors_total"}, sorted(never_served)
+    assert documented <= served, f"documented, never served: {sorted(documented - served)}"

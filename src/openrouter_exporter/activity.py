@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from openrouter_exporter.models import ActivityRow
 from openrouter_exporter.snapshot import SPEND_WINDOWS, ActivitySummary
 
+# OpenRouter's /activity serves this many completed UTC days.
+ACTIVITY_WINDOW_DAYS = 30
 COST_PER_REQUEST_DAYS = 7
 
 
@@ -34,7 +36,7 @@ def summarize(rows: Iterable[ActivityRow], today: date) -> ActivitySummary:
         daily[row.date] += row.usage
 
     model_spend: dict[str, dict[str, float]] = {}
-    models = {row.model for row in rows if end - row.date < timedelta(days=30)}
+    models = {row.model for row in rows if end - row.date < timedelta(days=ACTIVITY_WINDOW_DAYS)}
     for window, days in SPEND_WINDOWS.items():
         start = end - timedelta(days=days - 1)
         spend = dict.fromkeys(models, 0.0)

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from openrouter_exporter.config import ExporterConfig
+from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.poller import AccountPoller, initial_snapshot
-from openrouter_exporter.snapshot import AccountSnapshot, KeyReading, SnapshotStore
+from openrouter_exporter.snapshot import AccountSnapshot, EndpointHealth, KeyReading, SnapshotStore
 from openrouter_exporter.state import StateStore
 
 TOP_MODELS = 5
@@ -59,7 +60,7 @@ async def run_check(config: ExporterConfig, out: TextIO | None = None) -> int:
 def judge(snapshot: AccountSnapshot) -> Verdict:
     thresholds = snapshot.thresholds
     if snapshot.credits is None:
-        problem = _problem(snapshot, "credits")
+        problem = _problem(snapshot, EndpointName.CREDITS)
         return Verdict(Status.CRITICAL, (f"balance unavailable: {problem}",))
     reasons: list[tuple[Status, str]] = []
     balance = snapshot.credits.balance
@@ -103,7 +104,7 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
             f", used {_usd(credits.total_usage)})"
         )
     else:
-        lines.append(f"  Balance          unknown: {_problem(snapshot, 'credits')}")
+        lines.append(f"  Balance          unknown: {_problem(snapshot, EndpointName.CREDITS)}")
     if snapshot.forecasts:
         lines.append("  Window  burn/day     days left   runs out")
         for item in snapshot.forecasts:
@@ -134,7 +135,7 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
         elif health.up:
             lines.append(f"    {endpoint:<9} ok, took {health.last_duration or 0:.2f}s")
         else:
-            lines.append(f"    {endpoint:<9} FAILED: {', '.join(sorted(health.errors))}")
+            lines.append(f"    {endpoint:<9} FAILED: {', '.join(_reasons(health))}")
     if snapshot.activity is not None and snapshot.activity.latest_day is not None:
         lines.append(f"    newest completed day in activity: {snapshot.activity.latest_day}")
     return "\n".join(lines) + "\n\n"
@@ -177,13 +178,19 @@ def _keys_needing_attention(keys: tuple[KeyReading, ...], now: float) -> list[st
     return ["  Keys needing attention", *lines]
 
 
-def _problem(snapshot: AccountSnapshot, endpoint: str) -> str:
+def _problem(snapshot: AccountSnapshot, endpoint: EndpointName) -> str:
     health = snapshot.health.get(endpoint)
     if health is None:
         return "not polled"
-    if not health.polled and health.errors:
+    reasons = _reasons(health)
+    if not health.polled and reasons:
         return "this key cannot read the balance; a management key can"
-    return ", ".join(sorted(health.errors)) or "not fetched"
+    return ", ".join(reasons) or "not fetched"
+
+
+def _reasons(health: EndpointHealth) -> list[str]:
+    """The reasons the endpoint's polls failed for so far (known reasons start at 0)."""
+    return sorted(reason for reason, count in health.errors.items() if count > 0)
 
 
 def _usd(value: float) -> str:

@@ -42,6 +42,17 @@ from openrouter_exporter.models import (
 )
 
 KEYS_PAGE_SIZE = 100
+# Failure reasons counted from 0 on every endpoint polled, so that increase() sees the first
+# one: the exporter's own kinds and the HTTP statuses OpenRouter documents. Any other status
+# is counted as http_<status> once it occurs.
+DOCUMENTED_STATUSES = (400, 401, 402, 403, 404, 408, 429, 500, 502, 503)
+KNOWN_ERROR_REASONS = (
+    "timeout",
+    "connection",
+    "invalid_response",
+    "internal",
+    *(f"http_{status}" for status in DOCUMENTED_STATUSES),
+)
 MAX_KEYS_PAGES = 1000
 _MAX_MESSAGE = 200
 _ModelT = TypeVar("_ModelT", bound=BaseModel)

@@ -36,7 +36,6 @@ CONNECTION_TIMEOUT = 10.0
 MAX_CONNECTIONS = 128
 # A request's line and headers must arrive within this, however slowly the bytes trickle.
 REQUEST_HEAD_DEADLINE = 10.0
-WARM_CHECK_SECONDS = 0.25
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
     b"Connection: close\r\n\r\n"
@@ -166,14 +165,13 @@ class MetricsServer(ThreadingHTTPServer):
                     connection.shutdown(socket.SHUT_RDWR)
 
     def _warm_after_polls(self, stop: threading.Event) -> None:
-        """Render ahead once a burst of snapshot updates (one poll cycle) has settled."""
-        seen = rendered = self.store.current().version
-        while not stop.wait(WARM_CHECK_SECONDS):
-            version = self.store.current().version
-            if version == seen and version != rendered:
+        """Render ahead each time the store publishes a new snapshot."""
+        version = self.store.current().version
+        while not stop.is_set():
+            published = self.store.wait_newer(version, timeout=1.0)
+            if published is not None:
                 self.exposition.warm()
-                rendered = version
-            seen = version
+                version = published.version
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(

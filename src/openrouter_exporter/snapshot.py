@@ -1,19 +1,22 @@
 """Immutable snapshots of what the poller knows, and the store that swaps them atomically.
 
-A scrape renders the current snapshot and never waits for, or triggers, a poll. ``None``
-everywhere means "never fetched": the collector leaves such series out instead of
-inventing a zero.
+A scrape renders the current snapshot and never waits for, or triggers, a poll. A reading
+that is absent means "never fetched": the collector leaves such series out instead of
+inventing a zero. Each poll replaces its account's snapshot once, whole (readings, forecast
+and health together), so that no scrape sees figures from two different polls.
 """
 
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any, TypeVar
 
 from openrouter_exporter.config import Thresholds
+from openrouter_exporter.endpoint_name import EndpointName
 
-ENDPOINTS = ("credits", "key", "keys", "activity")
 SPEND_WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
+_ReadingT = TypeVar("_ReadingT")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,14 @@ class ActivitySummary:
 
 
 @dataclass(frozen=True)
+class ActivityReading:
+    """What an ``/activity`` poll leaves: the latest answer's summary and the ledger's sums."""
+
+    summary: ActivitySummary
+    model_totals: tuple[ModelTotals, ...]
+
+
+@dataclass(frozen=True)
 class WindowForecast:
     window: str
     burn_usd_per_day: float
@@ -87,14 +98,38 @@ class WindowForecast:
 
 @dataclass(frozen=True)
 class AccountSnapshot:
+    """One account: the latest good reading of each endpoint (by its name), the forecast
+    made from them, the thresholds, and the health of each endpoint's polls."""
+
     name: str
     thresholds: Thresholds
-    credits: CreditsReading | None = None
-    keys: tuple[KeyReading, ...] | None = None
-    activity: ActivitySummary | None = None
-    model_totals: tuple[ModelTotals, ...] | None = None
+    readings: Mapping[EndpointName, Any] = field(default_factory=dict)
     forecasts: tuple[WindowForecast, ...] = ()
-    health: Mapping[str, EndpointHealth] = field(default_factory=dict)
+    health: Mapping[EndpointName, EndpointHealth] = field(default_factory=dict)
+
+    def reading(self, endpoint: EndpointName, kind: type[_ReadingT]) -> _ReadingT | None:
+        """The latest good reading of ``endpoint``, or ``None`` if it was never fetched."""
+        value = self.readings.get(endpoint)
+        return value if isinstance(value, kind) else None
+
+    @property
+    def credits(self) -> CreditsReading | None:
+        return self.reading(EndpointName.CREDITS, CreditsReading)
+
+    @property
+    def keys(self) -> tuple[KeyReading, ...] | None:
+        """Every key (``/keys``, management key) or the calling key (``/key``)."""
+        return self.reading(EndpointName.KEYS, tuple) or self.reading(EndpointName.KEY, tuple)
+
+    @property
+    def activity(self) -> ActivitySummary | None:
+        reading = self.reading(EndpointName.ACTIVITY, ActivityReading)
+        return reading.summary if reading else None
+
+    @property
+    def model_totals(self) -> tuple[ModelTotals, ...] | None:
+        reading = self.reading(EndpointName.ACTIVITY, ActivityReading)
+        return reading.model_totals if reading else None
 
 
 @dataclass(frozen=True)
@@ -105,24 +140,41 @@ class Snapshot:
 
 
 class SnapshotStore:
-    """Holds the current :class:`Snapshot`; updates replace it whole, under a lock."""
+    """Holds the current :class:`Snapshot`; updates replace it whole, under a lock, and wake
+    whoever waits for a newer version (the exposition cache)."""
 
     def __init__(self, accounts: list[AccountSnapshot]) -> None:
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._snapshot = Snapshot(version=0, accounts=tuple(accounts), ready=False)
 
     def current(self) -> Snapshot:
         return self._snapshot
 
+    def account(self, name: str) -> AccountSnapshot:
+        for snapshot in self._snapshot.accounts:
+            if snapshot.name == name:
+                return snapshot
+        raise LookupError(name)
+
     def update(self, account: str, change: Callable[[AccountSnapshot], AccountSnapshot]) -> None:
-        with self._lock:
+        """Publish one new version in which ``change`` has replaced the account's snapshot."""
+        with self._changed:
             accounts = tuple(
                 change(item) if item.name == account else item for item in self._snapshot.accounts
             )
-            self._snapshot = replace(
-                self._snapshot, version=self._snapshot.version + 1, accounts=accounts
-            )
+            self._publish(replace(self._snapshot, accounts=accounts))
 
     def mark_ready(self) -> None:
-        with self._lock:
-            self._snapshot = replace(self._snapshot, version=self._snapshot.version + 1, ready=True)
+        with self._changed:
+            self._publish(replace(self._snapshot, ready=True))
+
+    def wait_newer(self, version: int, timeout: float) -> Snapshot | None:
+        """The current snapshot once its version is past ``version``; ``None`` on timeout."""
+        with self._changed:
+            if self._changed.wait_for(lambda: self._snapshot.version > version, timeout):
+                return self._snapshot
+        return None
+
+    def _publish(self, snapshot: Snapshot) -> None:
+        self._snapshot = replace(snapshot, version=self._snapshot.version + 1)
+        self._changed.notify_all()

@@ -1,0 +1,67 @@
+"""``GET /keys`` (management key): every key of the account and of its workspaces."""
+
+from collections.abc import Iterable, Sequence
+
+from prometheus_client.core import Metric
+
+from openrouter_exporter.config import AccountConfig
+from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.endpoints.base import Endpoint, Poll
+from openrouter_exporter.endpoints.key_readings import (
+    KEY_HASH_LENGTH,
+    carry_over,
+    key_families,
+    key_reading,
+)
+from openrouter_exporter.snapshot import AccountSnapshot, KeyReading
+
+# /keys costs a request per 100 keys: an account with many keys is listed less often, so
+# that it never costs OpenRouter more than about 120 /keys requests an hour.
+KEYS_SECONDS_PER_PAGE = 30.0
+
+
+def keys_interval(poll_interval: float, pages: int) -> float:
+    """Seconds between /keys polls after one that took ``pages`` requests: the poll interval,
+    or 30 s a page when an account has more than one page of keys and that is longer."""
+    if pages <= 1:
+        return poll_interval
+    return max(poll_interval, KEYS_SECONDS_PER_PAGE * pages)
+
+
+class Keys(Endpoint):
+    name = EndpointName.KEYS
+
+    def applies(self, account: AccountConfig) -> bool:
+        return account.management_key is not None
+
+    async def poll(self, poll: Poll) -> tuple[KeyReading, ...]:
+        pages = 0
+
+        def count() -> None:
+            nonlocal pages
+            pages += 1
+            poll.count_request()
+
+        keys = await poll.client.keys(count)
+        for workspace in poll.account.workspaces:
+            keys.extend(await poll.client.keys(count, workspace))
+        poll.interval = keys_interval(poll.config.poll_interval, pages)
+        unique = {key.hash: key for key in keys}
+        readings = [
+            (
+                key_reading(
+                    key,
+                    key_hash=key.hash[:KEY_HASH_LENGTH],
+                    name=key.name,
+                    workspace_id=key.workspace_id or "",
+                    disabled=key.disabled,
+                ),
+                key,
+            )
+            for key in unique.values()
+        ]
+        return carry_over(readings, poll.previous.reading(self.name, tuple))
+
+    def families(self, accounts: Sequence[AccountSnapshot]) -> Iterable[Metric]:
+        # One set of key families whichever endpoint read the keys (see Key: it adds none).
+        return key_families(accounts)
