@@ -17,13 +17,17 @@ from pydantic import SecretStr
 
 from openrouter_exporter.config import load_config
 from openrouter_exporter.endpoint_name import EndpointName
-from openrouter_exporter.endpoints.activity import monotonic_totals
 from openrouter_exporter.endpoints.key_readings import key_fingerprint
 from openrouter_exporter.endpoints.keys import keys_interval
 from openrouter_exporter.models import ActivityRow
 from openrouter_exporter.poller import AccountPoller, initial_snapshot, planned_endpoints
 from openrouter_exporter.schedule import MAX_BACKOFF_SECONDS, retry_delay
-from openrouter_exporter.snapshot import AccountSnapshot, ModelTotals, SnapshotStore
+from openrouter_exporter.snapshot import (
+    AccountSnapshot,
+    ModelTotals,
+    SnapshotStore,
+    monotonic_totals,
+)
 from openrouter_exporter.state import Sample, StateStore
 
 JITTER = 0.2
@@ -236,13 +240,19 @@ def test_different_keys_have_different_fingerprints() -> None:
     assert key_fingerprint(SecretStr("sk-or-v1-a")) != key_fingerprint(SecretStr("sk-or-v1-b"))
 
 
-def test_management_key_polls_keys_credits_and_activity() -> None:
+def test_management_key_polls_keys_credits_activity_and_analytics() -> None:
     config = load_config({}, {"OPENROUTER_MANAGEMENT_KEY": "sk-or-v1-m"})
     assert planned_endpoints(config.accounts[0], config) == {
         "keys": 60.0,
         "credits": 60.0,
         "activity": 1800.0,
+        "analytics": 300.0,
     }
+
+
+def test_an_interval_of_0_turns_an_endpoint_off() -> None:
+    config = load_config({"analytics_interval": "0"}, {"OPENROUTER_MANAGEMENT_KEY": "sk-or-v1-m"})
+    assert "analytics" not in planned_endpoints(config.accounts[0], config)
 
 
 def test_inference_key_alone_polls_key_and_credits() -> None:
@@ -270,6 +280,8 @@ def fake_openrouter(keys_body: Any) -> httpx.MockTransport:
         "/api/v1/keys": keys_body,
         "/api/v1/credits": fixture("credits.json"),
         "/api/v1/activity": fixture("activity.json"),
+        "/api/v1/analytics/meta": fixture("analytics_meta.json"),
+        "/api/v1/analytics/query": fixture("analytics_query_model_day.json"),
     }
     return httpx.MockTransport(lambda request: httpx.Response(200, json=bodies[request.url.path]))
 
@@ -305,6 +317,7 @@ def test_one_poll_of_every_endpoint_fills_the_snapshot() -> None:
         "keys": True,
         "credits": True,
         "activity": True,
+        "analytics": True,
     }
 
 

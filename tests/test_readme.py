@@ -37,9 +37,15 @@ def test_metrics_table_lists_exactly_what_the_exporter_serves(
     documented = set(re.findall(r"^\| `(openrouter_[a-z_]+)`", _block("metrics-table"), re.M))
     exporter = start(
         simulator,
-        env={"OPENROUTER_EXPORTER_BALANCE_WARNING_USD": "10"},
+        env={
+            "OPENROUTER_EXPORTER_BALANCE_WARNING_USD": "10",
+            "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL": "1s",
+        },
     )
-    served = {name for name in exporter.metrics().names() if not name.endswith("_created")}
+    metrics = exporter.wait_for_metrics(
+        lambda m: "openrouter_model_today_spend_usd" in m.names(), 30, "analytics polled"
+    )
+    served = {name for name in metrics.names() if not name.endswith("_created")}
 
     assert served <= documented, f"undocumented: {sorted(served - documented)}"
     assert documented <= served, f"documented, never served: {sorted(documented - served)}"

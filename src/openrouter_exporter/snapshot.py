@@ -6,6 +6,7 @@ inventing a zero. Each poll replaces its account's snapshot once, whole (reading
 and health together), so that no scrape sees figures from two different polls.
 """
 
+import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -128,8 +129,20 @@ class AccountSnapshot:
 
     @property
     def model_totals(self) -> tuple[ModelTotals, ...] | None:
-        reading = self.reading(EndpointName.ACTIVITY, ActivityReading)
-        return reading.model_totals if reading else None
+        """The ledger's per-model sums: ``/activity`` and the Analytics API (today's
+        provisional figures) both write the ledger, and both readings carry its sums; the
+        ledger only grows, so the higher of each is the latest."""
+        found = [
+            totals
+            for reading in self.readings.values()
+            if (totals := getattr(reading, "model_totals", None)) is not None
+        ]
+        if not found:
+            return None
+        merged: tuple[ModelTotals, ...] = found[0]
+        for totals in found[1:]:
+            merged = monotonic_totals(merged, totals)
+        return merged
 
 
 @dataclass(frozen=True)
@@ -178,3 +191,32 @@ class SnapshotStore:
     def _publish(self, snapshot: Snapshot) -> None:
         self._snapshot = replace(snapshot, version=self._snapshot.version + 1)
         self._changed.notify_all()
+
+
+def monotonic_totals(
+    previous: tuple[ModelTotals, ...] | None, current: tuple[ModelTotals, ...]
+) -> tuple[ModelTotals, ...]:
+    """Never let a counter fall within one process, whatever the ledger says: each field
+    of each (model, provider) at the higher of ``previous`` and ``current``."""
+    if not previous:
+        return current
+    before = {(item.model, item.provider): item for item in previous}
+    merged = []
+    for item in current:
+        old = before.pop((item.model, item.provider), None)
+        if old is None:
+            merged.append(item)
+            continue
+        merged.append(
+            ModelTotals(
+                model=item.model,
+                provider=item.provider,
+                **{
+                    name.name: max(getattr(item, name.name), getattr(old, name.name))
+                    for name in dataclasses.fields(ModelTotals)
+                    if name.name not in ("model", "provider")
+                },
+            )
+        )
+    merged.extend(before.values())
+    return tuple(sorted(merged, key=lambda item: (item.model, item.provider)))

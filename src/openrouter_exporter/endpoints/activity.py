@@ -2,7 +2,6 @@
 added to the exporter's ledger; feeds the 7d and 30d burn rates."""
 
 import asyncio
-import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 
@@ -13,7 +12,7 @@ from openrouter_exporter.client import ErrorKind, FetchError
 from openrouter_exporter.config import AccountConfig, ExporterConfig
 from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.endpoints.base import POLLED, Endpoint, Poll
-from openrouter_exporter.snapshot import AccountSnapshot, ActivityReading, ModelTotals
+from openrouter_exporter.snapshot import AccountSnapshot, ActivityReading, monotonic_totals
 
 _MODEL_LABELS = ["account", "model", "provider"]
 
@@ -109,31 +108,3 @@ class Activity(Endpoint):
                 latest.add_metric([account.name], midnight.timestamp())
         yield from families.values()
         yield from (window_spend, cost, latest)
-
-
-def monotonic_totals(
-    previous: tuple[ModelTotals, ...] | None, current: tuple[ModelTotals, ...]
-) -> tuple[ModelTotals, ...]:
-    """Never let a counter fall within one process, whatever the ledger says."""
-    if not previous:
-        return current
-    before = {(item.model, item.provider): item for item in previous}
-    merged = []
-    for item in current:
-        old = before.pop((item.model, item.provider), None)
-        if old is None:
-            merged.append(item)
-            continue
-        merged.append(
-            ModelTotals(
-                model=item.model,
-                provider=item.provider,
-                **{
-                    name.name: max(getattr(item, name.name), getattr(old, name.name))
-                    for name in dataclasses.fields(ModelTotals)
-                    if name.name not in ("model", "provider")
-                },
-            )
-        )
-    merged.extend(before.values())
-    return tuple(sorted(merged, key=lambda item: (item.model, item.provider)))
