@@ -35,11 +35,11 @@ from openrouter_exporter.snapshot import (
     CreditsReading,
     EndpointHealth,
     KeyReading,
-    ModelTotals,
     Snapshot,
     SnapshotStore,
     WindowForecast,
 )
+from openrouter_exporter.state import LedgerAmounts, ModelTotals
 
 GOLDEN = Path(__file__).parent / "golden" / "exposition.prom"
 PROMTOOL = "/usr/bin/promtool"
@@ -135,13 +135,21 @@ def prod_account() -> AccountSnapshot:
                 ),
                 model_totals=(
                     ModelTotals(
-                        "anthropic/claude-sonnet-4", "Amazon Bedrock", 2.5, 0.0, 40, 5e5, 6e4, 1.5e4
+                        "anthropic/claude-sonnet-4",
+                        "Amazon Bedrock",
+                        LedgerAmounts(2.5, 0.0, 40, 5e5, 6e4, 1.5e4),
                     ),
                     ModelTotals(
-                        "anthropic/claude-sonnet-4", "Anthropic", 1.5, 0.3, 20, 2.5e5, 3e4, 8e3
+                        "anthropic/claude-sonnet-4",
+                        "Anthropic",
+                        LedgerAmounts(1.5, 0.3, 20, 2.5e5, 3e4, 8e3),
                     ),
-                    ModelTotals("openai/gpt-4.1", "Azure", 1.0, 0.25, 50, 3e5, 2e4, 0),
-                    ModelTotals("openai/gpt-4.1", "OpenAI", 4.75, 0.0, 230, 1.35e6, 9e4, 0),
+                    ModelTotals(
+                        "openai/gpt-4.1", "Azure", LedgerAmounts(1.0, 0.25, 50, 3e5, 2e4, 0)
+                    ),
+                    ModelTotals(
+                        "openai/gpt-4.1", "OpenAI", LedgerAmounts(4.75, 0.0, 230, 1.35e6, 9e4, 0)
+                    ),
                 ),
             ),
             EndpointName.ANALYTICS: todays_analytics(),

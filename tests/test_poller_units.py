@@ -15,20 +15,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from openrouter_exporter.config import load_config
+from openrouter_exporter import poller
+from openrouter_exporter.config import AccountConfig, ExporterConfig, load_config
 from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.endpoints import ENDPOINTS
+from openrouter_exporter.endpoints.activity import Activity
+from openrouter_exporter.endpoints.base import Poll
 from openrouter_exporter.endpoints.key_readings import key_fingerprint
 from openrouter_exporter.endpoints.keys import keys_interval
-from openrouter_exporter.models import ActivityRow
 from openrouter_exporter.poller import AccountPoller, initial_snapshot, planned_endpoints
-from openrouter_exporter.schedule import MAX_BACKOFF_SECONDS, retry_delay
-from openrouter_exporter.snapshot import (
-    AccountSnapshot,
+from openrouter_exporter.schedule import retry_delay
+from openrouter_exporter.snapshot import AccountSnapshot, ActivityReading, SnapshotStore
+from openrouter_exporter.state import (
+    LedgerAmounts,
+    LedgerRow,
     ModelTotals,
-    SnapshotStore,
+    Sample,
+    StateStore,
     monotonic_totals,
 )
-from openrouter_exporter.state import Sample, StateStore
 
 JITTER = 0.2
 
@@ -72,10 +77,6 @@ def test_retry_delay_is_capped_at_16_intervals_or_10_minutes_but_never_below_the
     interval: float, cap: float
 ) -> None:
     assert retry_delay(interval, 50, None, NO_JITTER) == cap
-
-
-def test_backoff_cap_is_ten_minutes() -> None:
-    assert MAX_BACKOFF_SECONDS == 600.0
 
 
 def test_huge_failure_counts_do_not_overflow() -> None:
@@ -141,10 +142,12 @@ def test_retry_delay_is_a_float() -> None:
 
 
 def totals(model: str, provider: str, amount: float) -> ModelTotals:
-    return ModelTotals(model, provider, amount, amount / 10, amount * 10, amount * 100, amount, 0)
+    return ModelTotals(
+        model, provider, LedgerAmounts(amount, amount / 10, amount * 10, amount * 100, amount, 0)
+    )
 
 
-_COUNTERS = [f.name for f in dataclasses.fields(ModelTotals) if f.name not in ("model", "provider")]
+_COUNTERS = [field.name for field in dataclasses.fields(LedgerAmounts)]
 
 
 def test_first_totals_are_taken_as_they_are() -> None:
@@ -166,10 +169,10 @@ def test_totals_never_decrease() -> None:
 
 
 def test_each_counter_keeps_its_own_maximum() -> None:
-    before = ModelTotals("a", "x", 5.0, 0.0, 10.0, 0.0, 0.0, 0.0)
-    after = ModelTotals("a", "x", 1.0, 2.0, 20.0, 0.0, 0.0, 0.0)
+    before = ModelTotals("a", "x", LedgerAmounts(5.0, 0.0, 10.0, 0.0, 0.0, 0.0))
+    after = ModelTotals("a", "x", LedgerAmounts(1.0, 2.0, 20.0, 0.0, 0.0, 0.0))
     assert monotonic_totals((before,), (after,)) == (
-        ModelTotals("a", "x", 5.0, 2.0, 20.0, 0, 0, 0),
+        ModelTotals("a", "x", LedgerAmounts(5.0, 2.0, 20.0, 0, 0, 0)),
     )
 
 
@@ -192,12 +195,15 @@ model_totals = st.lists(
         ModelTotals,
         model=st.sampled_from(["a/one", "b/two", "c/three"]),
         provider=st.sampled_from(["OpenAI", "Azure"]),
-        spend=st.floats(0, 1e6),
-        byok_spend=st.floats(0, 1e6),
-        requests=st.floats(0, 1e9),
-        prompt_tokens=st.floats(0, 1e12),
-        completion_tokens=st.floats(0, 1e12),
-        reasoning_tokens=st.floats(0, 1e12),
+        amounts=st.builds(
+            LedgerAmounts,
+            spend=st.floats(0, 1e6),
+            byok_spend=st.floats(0, 1e6),
+            requests=st.floats(0, 1e9),
+            prompt_tokens=st.floats(0, 1e12),
+            completion_tokens=st.floats(0, 1e12),
+            reasoning_tokens=st.floats(0, 1e12),
+        ),
     ),
     unique_by=lambda item: (item.model, item.provider),
 ).map(tuple)
@@ -211,7 +217,7 @@ def test_no_field_of_any_series_ever_decreases(
     for before in (*previous, *current):
         after = merged[(before.model, before.provider)]
         for name in _COUNTERS:
-            assert getattr(after, name) >= getattr(before, name)
+            assert getattr(after.amounts, name) >= getattr(before.amounts, name)
 
 
 @given(model_totals, model_totals)
@@ -286,13 +292,18 @@ def fake_openrouter(keys_body: Any) -> httpx.MockTransport:
     return httpx.MockTransport(lambda request: httpx.Response(200, json=bodies[request.url.path]))
 
 
-def poll_every_endpoint_once(state: StateStore, keys_body: Any) -> AccountSnapshot:
+def management_account() -> tuple[ExporterConfig, AccountConfig, SnapshotStore]:
+    """An account with a management key against a fake OpenRouter, and its snapshot store."""
     config = load_config(
         {"base_url": "https://openrouter.test/api/v1"},
         {"OPENROUTER_MANAGEMENT_KEY": MANAGEMENT_KEY},
     )
     account = config.accounts[0]
-    store = SnapshotStore([initial_snapshot(account, config)])
+    return config, account, SnapshotStore([initial_snapshot(account, config)])
+
+
+def poll_every_endpoint_once(state: StateStore, keys_body: Any) -> AccountSnapshot:
+    config, account, store = management_account()
     poller = AccountPoller(
         account, config, store, state, transport=fake_openrouter(keys_body), rng=NO_JITTER
     )
@@ -366,15 +377,10 @@ def test_empty_activity_while_the_window_had_spend_is_a_failure_not_zero_burn() 
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     state.record_activity(
         "default",
-        [ActivityRow.model_validate({"date": yesterday.isoformat(), "model": "m", "usage": 5})],
+        [LedgerRow(yesterday, "m", "unknown", "unknown", LedgerAmounts(spend=5.0))],
         yesterday + timedelta(days=1),
     )
-    config = load_config(
-        {"base_url": "https://openrouter.test/api/v1"},
-        {"OPENROUTER_MANAGEMENT_KEY": MANAGEMENT_KEY},
-    )
-    account = config.accounts[0]
-    store = SnapshotStore([initial_snapshot(account, config)])
+    config, account, store = management_account()
     bodies = {
         "/api/v1/keys": fixture("keys.json"),
         "/api/v1/credits": fixture("credits.json"),
@@ -398,3 +404,49 @@ def test_empty_activity_while_the_window_had_spend_is_a_failure_not_zero_burn() 
     assert snapshot.health[EndpointName.ACTIVITY].errors["invalid_response"] == 1
     assert snapshot.activity is None
     assert all(item.window == "24h" for item in snapshot.forecasts)
+
+
+class UnansweredActivity(Activity):
+    """/activity as a definition that readiness does not wait for, and that never answers."""
+
+    readiness_waits = False
+
+    async def poll(self, poll: Poll) -> ActivityReading:
+        await asyncio.Event().wait()
+        raise AssertionError("never reached")
+
+
+def test_readiness_does_not_wait_for_an_endpoint_whose_definition_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = tuple(
+        UnansweredActivity() if item.name is EndpointName.ACTIVITY else item for item in ENDPOINTS
+    )
+    monkeypatch.setattr(poller, "ENDPOINTS", registry)
+    config, account, store = management_account()
+    account_poller = AccountPoller(
+        account,
+        config,
+        store,
+        StateStore.in_memory(),
+        transport=fake_openrouter(fixture("keys.json")),
+        rng=NO_JITTER,
+    )
+
+    async def ready_while_activity_is_pending() -> dict[EndpointName, bool]:
+        stop = asyncio.Event()
+        polling = asyncio.create_task(account_poller.run(stop))
+        try:
+            await account_poller.first_polls_done()
+            return {name: health.up for name, health in store.account("default").health.items()}
+        finally:
+            stop.set()
+            await polling
+            await account_poller.aclose()
+
+    assert asyncio.run(ready_while_activity_is_pending()) == {
+        EndpointName.KEYS: True,
+        EndpointName.CREDITS: True,
+        EndpointName.ACTIVITY: False,
+        EndpointName.ANALYTICS: False,  # nor for analytics, which follows /activity
+    }

@@ -11,14 +11,17 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 from tests.support.exporter import Metrics
 
-ACCOUNTS = 8
+pytestmark = pytest.mark.slow
+
+ACCOUNTS = 6
 SCRAPERS = 3
-SCRAPES_EACH = 80
+SCRAPES_EACH = 70
 TOP_UP_EVERY_SECONDS = 0.1
 FORECAST_WINDOWS = ("24h", "7d", "30d")
 

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.models import ActivityRow
-from openrouter_exporter.snapshot import ModelTotals
+from openrouter_exporter.activity import ACTIVITY_WINDOW_DAYS
 from openrouter_exporter.state import (
     LEDGER_REVISABLE_DAYS,
     STATE_FILE,
+    LedgerAmounts,
+    LedgerRow,
+    ModelTotals,
     Sample,
     StateStore,
 )
@@ -30,20 +32,20 @@ def row(
     endpoint: str = "endpoint-1",
     usage: float = 1.0,
     requests: float = 10.0,
-) -> ActivityRow:
-    return ActivityRow.model_validate(
-        {
-            "date": day.isoformat(),
-            "model": model,
-            "provider_name": provider,
-            "endpoint_id": endpoint,
-            "usage": usage,
-            "byok_usage_inference": usage / 10,
-            "requests": requests,
-            "prompt_tokens": requests * 100,
-            "completion_tokens": requests * 10,
-            "reasoning_tokens": requests,
-        }
+) -> LedgerRow:
+    return LedgerRow(
+        day=day,
+        model=model,
+        provider=provider,
+        endpoint=endpoint,
+        amounts=LedgerAmounts(
+            spend=usage,
+            byok_spend=usage / 10,
+            requests=requests,
+            prompt_tokens=requests * 100,
+            completion_tokens=requests * 10,
+            reasoning_tokens=requests,
+        ),
     )
 
 
@@ -59,7 +61,7 @@ def store() -> Iterator[StateStore]:
 
 
 def spend(state: StateStore, model: str = "openai/gpt-4.1", account: str = ACCOUNT) -> float:
-    return sum(item.spend for item in state.model_totals(account) if item.model == model)
+    return sum(item.amounts.spend for item in state.model_totals(account) if item.model == model)
 
 
 # The ledger.
@@ -75,14 +77,16 @@ def test_ledger_totals_sum_rows_per_model_and_provider(store: StateStore) -> Non
         ],
         TODAY,
     )
-    totals = {(item.model, item.provider): item.spend for item in store.model_totals(ACCOUNT)}
+    totals = {
+        (item.model, item.provider): item.amounts.spend for item in store.model_totals(ACCOUNT)
+    }
     assert totals == {("openai/gpt-4.1", "Azure"): 4.0, ("openai/gpt-4.1", "OpenAI"): 3.0}
 
 
 def test_ledger_totals_carry_every_counter_field(store: StateStore) -> None:
     store.record_activity(ACCOUNT, [row(days_ago(1), usage=2.0, requests=5)], TODAY)
     assert store.model_totals(ACCOUNT) == (
-        ModelTotals("openai/gpt-4.1", "OpenAI", 2.0, 0.2, 5.0, 500.0, 50.0, 5.0),
+        ModelTotals("openai/gpt-4.1", "OpenAI", LedgerAmounts(2.0, 0.2, 5.0, 500.0, 50.0, 5.0)),
     )
 
 
@@ -121,14 +125,14 @@ def test_downward_revision_keeps_the_high_water_mark(store: StateStore) -> None:
     store.record_activity(ACCOUNT, [row(days_ago(1), usage=1.5, requests=20)], TODAY)
     store.record_activity(ACCOUNT, [row(days_ago(1), usage=1.2, requests=15)], TODAY)
     (totals,) = store.model_totals(ACCOUNT)
-    assert (totals.spend, totals.requests) == (1.5, 20.0)
+    assert (totals.amounts.spend, totals.amounts.requests) == (1.5, 20.0)
 
 
 def test_revision_keeps_the_high_water_mark_field_by_field(store: StateStore) -> None:
     store.record_activity(ACCOUNT, [row(days_ago(1), usage=1.5, requests=10)], TODAY)
     store.record_activity(ACCOUNT, [row(days_ago(1), usage=1.0, requests=30)], TODAY)
     (totals,) = store.model_totals(ACCOUNT)
-    assert (totals.spend, totals.requests) == (1.5, 30.0)
+    assert (totals.amounts.spend, totals.amounts.requests) == (1.5, 30.0)
 
 
 def test_rows_older_than_the_revisable_horizon_are_ignored(store: StateStore) -> None:
@@ -145,8 +149,12 @@ def test_row_exactly_at_the_revisable_horizon_is_recorded(store: StateStore) -> 
     assert spend(store) == 9.0
 
 
-def test_revisable_horizon_is_longer_than_openrouters_window() -> None:
-    assert LEDGER_REVISABLE_DAYS > 30
+def test_the_oldest_day_openrouter_serves_can_still_be_revised(store: StateStore) -> None:
+    oldest = days_ago(ACTIVITY_WINDOW_DAYS)
+    store.record_activity(ACCOUNT, [row(oldest, usage=1.0)], TODAY)
+    store.prune(NOW)
+    store.record_activity(ACCOUNT, [row(oldest, usage=1.5)], TODAY)
+    assert spend(store) == 1.5
 
 
 def test_unknown_account_has_no_totals(store: StateStore) -> None:
@@ -156,7 +164,7 @@ def test_unknown_account_has_no_totals(store: StateStore) -> None:
 # Pruning.
 
 
-def _old_and_new_rows() -> list[ActivityRow]:
+def _old_and_new_rows() -> list[LedgerRow]:
     return [
         row(days_ago(LEDGER_REVISABLE_DAYS + 5), usage=3.0),
         row(days_ago(LEDGER_REVISABLE_DAYS + 4), provider="Azure", endpoint="e2", usage=5.0),

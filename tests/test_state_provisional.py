@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openrouter_exporter.reconcile import Figures
-from openrouter_exporter.snapshot import ModelTotals
-from openrouter_exporter.state import LEDGER_REVISABLE_DAYS, StateStore
+from openrouter_exporter.state import LEDGER_REVISABLE_DAYS, ModelTotals, StateStore
 from tests.test_state import ACCOUNT, TODAY, row
 
 YESTERDAY = TODAY - timedelta(days=1)
@@ -23,11 +22,11 @@ def figures(spend: float, requests: float = 0.0) -> Figures:
 
 
 def spend_by(store: StateStore) -> dict[tuple[str, str], float]:
-    return {(t.model, t.provider): t.spend for t in store.model_totals(ACCOUNT)}
+    return {(t.model, t.provider): t.amounts.spend for t in store.model_totals(ACCOUNT)}
 
 
 def model_spend(totals: tuple[ModelTotals, ...], model: str = MODEL) -> float:
-    return sum(t.spend for t in totals if t.model == model)
+    return sum(t.amounts.spend for t in totals if t.model == model)
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from openrouter_exporter.models import ActivityRow
-from openrouter_exporter.snapshot import SPEND_WINDOWS, ActivitySummary
+from openrouter_exporter.snapshot import ActivitySummary
 
 # OpenRouter's /activity serves this many completed UTC days.
 ACTIVITY_WINDOW_DAYS = 30
+SPEND_WINDOWS = {"1d": 1, "7d": 7, "30d": ACTIVITY_WINDOW_DAYS}
 COST_PER_REQUEST_DAYS = 7
 
 

@@ -26,7 +26,8 @@ from openrouter_exporter.analytics_models import (
     AnalyticsRow,
 )
 from openrouter_exporter.reconcile import Figures
-from openrouter_exporter.snapshot import KeyReading, ModelTotals
+from openrouter_exporter.snapshot import KeyReading
+from openrouter_exporter.state import ModelTotals
 
 MAX_ROWS = 10_000
 PAIR_ROWS_PER_PAIR = 4

@@ -12,13 +12,14 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
+from openrouter_exporter.activity import ACTIVITY_WINDOW_DAYS
 from openrouter_exporter.snapshot import WindowForecast
 
 DAY = 86400.0
 HOUR = 3600.0
 MIN_HISTORY_24H = HOUR
-SAMPLE_WINDOWS = {"24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY}
-ACTIVITY_WINDOWS = {"7d": 7, "30d": 30}
+ACTIVITY_WINDOWS = {"7d": 7, "30d": ACTIVITY_WINDOW_DAYS}
+SAMPLE_WINDOWS = {"24h": DAY, **{window: days * DAY for window, days in ACTIVITY_WINDOWS.items()}}
 # Long windows from samples need most of the window covered to deserve their name.
 LONG_WINDOW_COVERAGE = 0.9
 

@@ -6,7 +6,6 @@ inventing a zero. Each poll replaces its account's snapshot once, whole (reading
 and health together), so that no scrape sees figures from two different polls.
 """
 
-import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,8 +14,8 @@ from typing import Any, TypeVar
 
 from openrouter_exporter.config import Thresholds
 from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.state import ModelTotals, monotonic_totals
 
-SPEND_WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
 _ReadingT = TypeVar("_ReadingT")
 
 
@@ -54,20 +53,6 @@ class KeyReading:
     limit: float | None
     limit_remaining: float | None
     expires_at: float | None
-
-
-@dataclass(frozen=True)
-class ModelTotals:
-    """Ledger sums for one (model, provider): the per-model counters."""
-
-    model: str
-    provider: str
-    spend: float
-    byok_spend: float
-    requests: float
-    prompt_tokens: float
-    completion_tokens: float
-    reasoning_tokens: float
 
 
 @dataclass(frozen=True)
@@ -191,32 +176,3 @@ class SnapshotStore:
     def _publish(self, snapshot: Snapshot) -> None:
         self._snapshot = replace(snapshot, version=self._snapshot.version + 1)
         self._changed.notify_all()
-
-
-def monotonic_totals(
-    previous: tuple[ModelTotals, ...] | None, current: tuple[ModelTotals, ...]
-) -> tuple[ModelTotals, ...]:
-    """Never let a counter fall within one process, whatever the ledger says: each field
-    of each (model, provider) at the higher of ``previous`` and ``current``."""
-    if not previous:
-        return current
-    before = {(item.model, item.provider): item for item in previous}
-    merged = []
-    for item in current:
-        old = before.pop((item.model, item.provider), None)
-        if old is None:
-            merged.append(item)
-            continue
-        merged.append(
-            ModelTotals(
-                model=item.model,
-                provider=item.provider,
-                **{
-                    name.name: max(getattr(item, name.name), getattr(old, name.name))
-                    for name in dataclasses.fields(ModelTotals)
-                    if name.name not in ("model", "provider")
-                },
-            )
-        )
-    merged.extend(before.values())
-    return tuple(sorted(merged, key=lambda item: (item.model, item.provider)))

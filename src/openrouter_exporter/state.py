@@ -18,6 +18,7 @@ running on an in-memory database, which it says once.
 """
 
 import contextlib
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -29,23 +30,48 @@ from pathlib import Path
 
 import structlog
 
-from openrouter_exporter.models import ActivityRow
 from openrouter_exporter.reconcile import Figures, allocate, provider_shares
-from openrouter_exporter.snapshot import ModelTotals
 
 STATE_FILE = "state.sqlite3"
 SCHEMA_VERSION = "1"
 SAMPLE_RETENTION = 31 * 86400.0
 SAMPLE_FULL_RESOLUTION = 26 * 3600.0
 LEDGER_REVISABLE_DAYS = 35
-_LEDGER_FIELDS = (
-    "spend",
-    "byok_spend",
-    "requests",
-    "prompt_tokens",
-    "completion_tokens",
-    "reasoning_tokens",
-)
+
+
+@dataclass(frozen=True)
+class LedgerAmounts:
+    """The ledger's columns: what one (model, provider) cost and carried."""
+
+    spend: float = 0.0
+    byok_spend: float = 0.0
+    requests: float = 0.0
+    prompt_tokens: float = 0.0
+    completion_tokens: float = 0.0  # reasoning tokens included
+    reasoning_tokens: float = 0.0
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One completed UTC day of one (model, provider, provider endpoint)."""
+
+    day: date
+    model: str
+    provider: str
+    endpoint: str
+    amounts: LedgerAmounts
+
+
+@dataclass(frozen=True)
+class ModelTotals:
+    """The ledger's sums for one (model, provider): the per-model counters."""
+
+    model: str
+    provider: str
+    amounts: LedgerAmounts
+
+
+_LEDGER_FIELDS = tuple(field.name for field in dataclasses.fields(LedgerAmounts))
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ledger (
@@ -161,7 +187,7 @@ class StateStore:
                 raise
             self._connection.execute("COMMIT")
 
-    def record_activity(self, account: str, rows: Iterable[ActivityRow], today: date) -> None:
+    def record_activity(self, account: str, rows: Iterable[LedgerRow], today: date) -> None:
         """Add the rows to the ledger. Rows past the revisable horizon were archived already
         (OpenRouter no longer serves them) and are ignored, so they cannot count twice."""
         horizon = today - timedelta(days=LEDGER_REVISABLE_DAYS)
@@ -169,24 +195,16 @@ class StateStore:
             lambda: [0.0] * len(_LEDGER_FIELDS)
         )
         for row in rows:
-            if row.date < horizon:
+            if row.day < horizon:
                 continue
-            values = merged[(row.date.isoformat(), row.model, row.provider, row.endpoint)]
-            for index, amount in enumerate(
-                (
-                    row.usage,
-                    row.byok_usage_inference,
-                    row.requests,
-                    row.prompt_tokens,
-                    row.completion_tokens,
-                    row.reasoning_tokens,
-                )
-            ):
-                values[index] += amount
+            values = merged[(row.day.isoformat(), row.model, row.provider, row.endpoint)]
+            for index, name in enumerate(_LEDGER_FIELDS):
+                values[index] += getattr(row.amounts, name)
         updates = ", ".join(f"{name} = max({name}, excluded.{name})" for name in _LEDGER_FIELDS)
+        placeholders = ", ".join("?" * len(_LEDGER_FIELDS))
         statement = (
             f"INSERT INTO ledger (account, day, model, provider, endpoint, "
-            f"{', '.join(_LEDGER_FIELDS)}) VALUES (?, ?, ?, ?, ?, {', '.join('?' * 6)}) "
+            f"{', '.join(_LEDGER_FIELDS)}) VALUES (?, ?, ?, ?, ?, {placeholders}) "
             f"ON CONFLICT (account, day, model, provider, endpoint) DO UPDATE SET {updates}"
         )
         with self._transaction() as connection:
@@ -259,7 +277,7 @@ class StateStore:
                 for index, amount in enumerate(figures):
                     values[index] += amount
         return tuple(
-            ModelTotals(model, provider, *values)
+            ModelTotals(model, provider, LedgerAmounts(*values))
             for (model, provider), values in sorted(totals.items())
         )
 
@@ -379,6 +397,29 @@ class StateStore:
                 )
         for table in ("provisional", "provisional_share"):
             connection.execute(f"DELETE FROM {table} WHERE day < ?", (cutoff_day,))
+
+
+def monotonic_totals(
+    previous: tuple[ModelTotals, ...] | None, current: tuple[ModelTotals, ...]
+) -> tuple[ModelTotals, ...]:
+    """Never let a counter fall within one process, whatever the ledger says: each field
+    of each (model, provider) at the higher of ``previous`` and ``current``."""
+    if not previous:
+        return current
+    before = {(item.model, item.provider): item for item in previous}
+    merged = []
+    for item in current:
+        old = before.pop((item.model, item.provider), None)
+        if old is None:
+            merged.append(item)
+            continue
+        highest = {
+            field.name: max(getattr(item.amounts, field.name), getattr(old.amounts, field.name))
+            for field in dataclasses.fields(LedgerAmounts)
+        }
+        merged.append(dataclasses.replace(item, amounts=LedgerAmounts(**highest)))
+    merged.extend(before.values())
+    return tuple(sorted(merged, key=lambda item: (item.model, item.provider)))
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -30,7 +30,8 @@ from openrouter_exporter.client import ErrorKind, FetchError
 from openrouter_exporter.config import AccountConfig, ExporterConfig
 from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.endpoints.base import POLLED, Endpoint, Poll
-from openrouter_exporter.snapshot import AccountSnapshot, monotonic_totals
+from openrouter_exporter.snapshot import AccountSnapshot
+from openrouter_exporter.state import monotonic_totals
 
 META_REFRESH_SECONDS = 3600.0
 UNSUPPORTED = "unsupported"
