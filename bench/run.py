@@ -42,6 +42,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.analytics import ANALYTICS_QUERIES_PER_POLL
 from bench.loadgen import LoadResult, run_load, wrk_path
 from bench.processes import (
     ExporterProcess,
@@ -252,7 +253,7 @@ def intervals_for(keys: int) -> dict[str, float]:
 
 def planned_calls(keys: int) -> dict[str, float]:
     """OpenRouter calls per hour at the default intervals, from the poller's plan."""
-    pages = {"keys": keys_pages(keys)}
+    pages = {"keys": keys_pages(keys), "analytics": ANALYTICS_QUERIES_PER_POLL}
     return {
         endpoint: pages.get(endpoint, 1) * 3600 / interval
         for endpoint, interval in intervals_for(keys).items()

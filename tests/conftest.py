@@ -35,6 +35,9 @@ def simulator_env(sim: Simulator, state_dir: Path, *, key: str = "management") -
         "OPENROUTER_BASE_URL": sim.base_url,
         "OPENROUTER_EXPORTER_POLL_INTERVAL": "1s",
         "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL": "1s",
+        # Off unless a test turns it on: with it, today's figures move the per-model
+        # counters, which tests of /activity alone compare with its rows.
+        "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL": "0",
         "OPENROUTER_EXPORTER_STATE_DIR": str(state_dir),
         "OPENROUTER_EXPORTER_LOG_LEVEL": "info",
     }

@@ -9,8 +9,9 @@ import os
 import platform
 import shutil
 import subprocess
+import time
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_exporter import collector
+from openrouter_exporter.analytics import AnalyticsReading, ModelToday, PairToday
+from openrouter_exporter.analytics_models import AnalyticsMeta
 from openrouter_exporter.config import Thresholds
 from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.endpoints import ENDPOINTS
@@ -149,6 +152,7 @@ def prod_account() -> AccountSnapshot:
                     ),
                 ),
             ),
+            EndpointName.ANALYTICS: todays_analytics(),
         },
         forecasts=(
             WindowForecast("24h", 12.0, 239.25 / 12.0, NOW + 239.25 / 12.0 * DAY),
@@ -159,7 +163,31 @@ def prod_account() -> AccountSnapshot:
             EndpointName.KEYS: healthy(EndpointName.KEYS, 120, http_429=2),
             EndpointName.CREDITS: healthy(EndpointName.CREDITS, 120),
             EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 4, timeout=1),
+            EndpointName.ANALYTICS: healthy(EndpointName.ANALYTICS, 25),
         },
+    )
+
+
+def todays_analytics() -> AnalyticsReading:
+    """Fetched just now (the today gauges show only while the day is OpenRouter's today);
+    one key name shared by two keys, so no hash."""
+    now = time.time()
+    return AnalyticsReading(
+        day=datetime.fromtimestamp(now, UTC).date(),
+        server_time=now,
+        fetched_at=now,
+        models=(
+            ModelToday("anthropic/claude-sonnet-4", 0.75, 0.125, 12, 2e4, 5e3, 1e3),
+            ModelToday("openai/gpt-4.1", 0.5, None, 25, 4e4, 1e4, None),
+        ),
+        pairs=(
+            PairToday("f01d52606dc8", "prod-backend", "anthropic/claude-sonnet-4", 0.625),
+            PairToday("", "batch", "openai/gpt-4.1", 0.25),
+        ),
+        other_spend=0.375,
+        model_totals=(),
+        meta=AnalyticsMeta(),
+        meta_fetched_at=now,
     )
 
 
@@ -581,10 +609,20 @@ def test_reasons_that_never_failed_are_served_at_zero() -> None:
     )
 
 
-def test_health_endpoints_are_the_documented_four() -> None:
+def test_health_endpoints_are_the_documented_five() -> None:
     body = text(golden_store())
     endpoints = {labels["endpoint"] for labels in samples(body)["openrouter_api_requests_total"]}
-    assert endpoints <= set(EndpointName) == {"credits", "key", "keys", "activity"}
+    assert endpoints <= set(EndpointName) == {"credits", "key", "keys", "activity", "analytics"}
+
+
+def test_todays_figures_are_left_out_once_openrouters_day_is_over() -> None:
+    reading = replace(todays_analytics(), server_time=time.time() - DAY)
+    account = replace(
+        prod_account(), readings={**prod_account().readings, EndpointName.ANALYTICS: reading}
+    )
+    body = samples(text(store_of(account)))
+    assert "openrouter_model_today_spend_usd" not in body
+    assert "openrouter_key_model_today_spend_usd" not in body
 
 
 # Rules every series follows.

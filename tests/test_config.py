@@ -114,6 +114,8 @@ _VALUE_CASES: dict[str, tuple[str, Callable[[ExporterConfig], Any], Any]] = {
     "web_config": ("/etc/web.yml", lambda c: c.web_config_file, Path("/etc/web.yml")),
     "poll_interval": ("2m", lambda c: c.poll_interval, 120.0),
     "activity_interval": ("1h", lambda c: c.activity_interval, 3600.0),
+    "analytics_interval": ("10m", lambda c: c.analytics_interval, 600.0),
+    "analytics_top_pairs": ("5", lambda c: c.analytics_top_pairs, 5),
     "request_timeout": ("7s", lambda c: c.request_timeout, 7.0),
     "state_dir": (
         "/var/lib/x",
@@ -168,6 +170,8 @@ def _other_valid_value(key: str) -> str:
         "web_config": "/env/web.yml",
         "poll_interval": "90s",
         "activity_interval": "45m",
+        "analytics_interval": "15m",
+        "analytics_top_pairs": "50",
         "request_timeout": "3s",
         "state_dir": "/env/state",
         "runway_warning_days": "9",

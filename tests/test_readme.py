@@ -54,12 +54,18 @@ def test_metrics_table_lists_exactly_what_the_exporter_serves(
     documented = set(re.findall(r"^\| `(openrouter_[a-z_]+)`", _block("metrics-table"), re.M))
     exporter = start(
         simulator,
-        env={"OPENROUTER_EXPORTER_BALANCE_WARNING_USD": "10"},
+        env={
+            "OPENROUTER_EXPORTER_BALANCE_WARNING_USD": "10",
+            "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL": "1s",
+        },
+    )
+    metrics = exporter.wait_for_metrics(
+        lambda m: "openrouter_model_today_spend_usd" in m.names(), 30, "analytics polled"
     )
     # process_* and python_* are prometheus-client's own, described in the prose.
     served = {
         name
-        for name in exporter.metrics().names()
+        for name in metrics.names()
         if name.startswith("openrouter_") and not name.endswith("_created")
     }
 

@@ -31,6 +31,7 @@ from openrouter_exporter.webconfig import WebConfig, load_web_config
 EXIT_CONFIG = 2
 DEMO_POLL_INTERVAL = "5s"
 DEMO_ACTIVITY_INTERVAL = "1m"
+DEMO_ANALYTICS_INTERVAL = "30s"
 log = structlog.get_logger("openrouter_exporter.cli")
 
 
@@ -199,6 +200,7 @@ def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config
     demo_flags = dict(flags)
     demo_flags.setdefault("poll_interval", DEMO_POLL_INTERVAL)
     demo_flags.setdefault("activity_interval", DEMO_ACTIVITY_INTERVAL)
+    demo_flags.setdefault("analytics_interval", DEMO_ANALYTICS_INTERVAL)
     demo_flags.setdefault("account", "demo")
     for key in ("config_file", "management_key", "api_key", "base_url"):
         demo_flags.pop(key, None)

@@ -11,6 +11,7 @@ import enum
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 import httpx
@@ -23,6 +24,14 @@ from pydantic import (
 )
 
 from openrouter_exporter import __version__
+from openrouter_exporter.analytics_models import (
+    AnalyticsMeta,
+    AnalyticsQuery,
+    AnalyticsResult,
+    InvalidAnswerError,
+    parse_meta_answer,
+    parse_query_answer,
+)
 from openrouter_exporter.models import (
     ActivityRow,
     ApiKey,
@@ -174,8 +183,38 @@ class OpenRouterClient:
             )
         return rows
 
+    async def analytics_query(
+        self, query: AnalyticsQuery, on_request: Callable[[], None]
+    ) -> AnalyticsResult:
+        response = await self._send("POST", "analytics/query", {}, on_request, query.body())
+        try:
+            result = parse_query_answer(self._json(response.content, "analytics/query"), query)
+        except InvalidAnswerError as error:
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/analytics/query answered 200 with {error}",
+                status=200,
+            ) from None
+        return replace(result, server_time=_server_time(response))
+
+    async def analytics_meta(self, on_request: Callable[[], None]) -> AnalyticsMeta:
+        body = await self._get("analytics/meta", {}, on_request)
+        try:
+            return parse_meta_answer(body)
+        except InvalidAnswerError as error:
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/analytics/meta answered 200 with {error}",
+                status=200,
+            ) from None
+
     async def _get(self, path: str, params: dict[str, str], on_request: Callable[[], None]) -> Any:
-        content = await self._get_bytes(path, params, on_request)
+        return self._json(await self._get_bytes(path, params, on_request), path)
+
+    @staticmethod
+    def _json(content: bytes, path: str) -> Any:
         try:
             return json.loads(content)
         except ValueError:
@@ -189,10 +228,22 @@ class OpenRouterClient:
     async def _get_bytes(
         self, path: str, params: dict[str, str], on_request: Callable[[], None]
     ) -> bytes:
+        return (await self._send("GET", path, params, on_request)).content
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        on_request: Callable[[], None],
+        body: Any = None,
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._key.get_secret_value()}"}
         on_request()
         try:
-            response = await self._client.get(path, params=params, headers=headers)
+            response = await self._client.request(
+                method, path, params=params, headers=headers, json=body
+            )
         except httpx.TimeoutException:
             raise FetchError(
                 ErrorKind.TIMEOUT, "timeout", f"/{path} did not answer in time"
@@ -205,7 +256,7 @@ class OpenRouterClient:
             ) from None
         if response.status_code != 200:
             raise self._http_error(path, response)
-        return response.content
+        return response
 
     def _http_error(self, path: str, response: httpx.Response) -> FetchError:
         status = response.status_code
@@ -217,6 +268,8 @@ class OpenRouterClient:
             kind = ErrorKind.FORBIDDEN
         elif status == 429:
             kind = ErrorKind.RATE_LIMITED
+        elif status == 408:
+            kind = ErrorKind.TIMEOUT  # "Operation timed out": the query was too heavy
         elif status >= 500:
             kind = ErrorKind.SERVER
         else:
@@ -307,6 +360,14 @@ def _error_message(response: httpx.Response) -> str:
 def _shorten(text: str) -> str:
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= _MAX_MESSAGE else one_line[: _MAX_MESSAGE - 1] + "…"
+
+
+def _server_time(response: httpx.Response) -> float | None:
+    """OpenRouter's clock from the ``Date`` header: it decides which UTC day is today."""
+    try:
+        return email.utils.parsedate_to_datetime(response.headers.get("Date", "")).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:

@@ -189,6 +189,20 @@ SETTINGS: tuple[Setting, ...] = (
         default="30m",
     ),
     Setting(
+        "analytics_interval",
+        "--poll.analytics-interval",
+        "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL",
+        "between polls of the Analytics API (today per model and per key x model); 0: off",
+        default="5m",
+    ),
+    Setting(
+        "analytics_top_pairs",
+        "--analytics.top-pairs",
+        "OPENROUTER_EXPORTER_ANALYTICS_TOP_PAIRS",
+        "key x model pairs shown by today's spend; the rest are summed into `other`",
+        default="20",
+    ),
+    Setting(
         "request_timeout",
         "--poll.timeout",
         "OPENROUTER_EXPORTER_REQUEST_TIMEOUT",
@@ -275,13 +289,18 @@ class ExporterConfig:
     systemd_socket: bool
     exporter_metrics: bool
     config_file: Path | None = None
+    analytics_interval: float = 300.0  # 0: the Analytics API is not polled
+    analytics_top_pairs: int = 20
 
     def secrets(self) -> list[str]:
         return [secret for account in self.accounts for secret in account.secrets()]
 
     def warnings(self) -> list[str]:
         """Settings that are valid but worth a line in the log."""
-        if min(self.poll_interval, self.activity_interval) < POLITE_INTERVAL_SECONDS:
+        intervals = [self.poll_interval, self.activity_interval]
+        if self.analytics_interval > 0:
+            intervals.append(self.analytics_interval)
+        if min(intervals) < POLITE_INTERVAL_SECONDS:
             return [
                 "poll intervals below 30s are meant for tests and demos; OpenRouter's balance "
                 "moves slowly, so poll it about once a minute and /activity a few times an hour"
@@ -314,6 +333,8 @@ class ExporterConfig:
             "exporter_metrics": self.exporter_metrics,
             "poll_interval_seconds": self.poll_interval,
             "activity_interval_seconds": self.activity_interval,
+            "analytics_interval_seconds": self.analytics_interval,
+            "analytics_top_pairs": self.analytics_top_pairs,
             "request_timeout_seconds": self.request_timeout,
             "state_dir": str(self.state_dir),
             "web_config_file": str(self.web_config_file) if self.web_config_file else None,
@@ -482,6 +503,8 @@ class _Relations:
             listen_addresses=tuple(dict.fromkeys(settings.listen_address)),
             poll_interval=settings.poll_interval,
             activity_interval=settings.activity_interval,
+            analytics_interval=settings.analytics_interval,
+            analytics_top_pairs=settings.analytics_top_pairs,
             request_timeout=request_timeout,
             state_dir=settings.state_dir or default_state_dir(self.environ),
             state_dir_explicit=settings.state_dir is not None,

@@ -8,3 +8,4 @@ class EndpointName(StrEnum):
     KEY = "key"
     KEYS = "keys"
     ACTIVITY = "activity"
+    ANALYTICS = "analytics"

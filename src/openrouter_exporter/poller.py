@@ -32,14 +32,22 @@ from openrouter_exporter.state import Sample, StateStore
 log = structlog.get_logger("openrouter_exporter.poller")
 
 
-def applicable_endpoints(account: AccountConfig) -> list[Endpoint]:
-    """The endpoints an account's keys can read, in polling order."""
-    return [endpoint for endpoint in ENDPOINTS if endpoint.applies(account)]
+def applicable_endpoints(account: AccountConfig, config: ExporterConfig) -> list[Endpoint]:
+    """The endpoints an account's keys can read, in polling order (an interval of 0 turns
+    an endpoint off)."""
+    return [
+        endpoint
+        for endpoint in ENDPOINTS
+        if endpoint.applies(account) and endpoint.interval(config) > 0
+    ]
 
 
 def planned_endpoints(account: AccountConfig, config: ExporterConfig) -> dict[EndpointName, float]:
     """Which endpoints an account's keys can read, in polling order, with their intervals."""
-    return {endpoint.name: endpoint.interval(config) for endpoint in applicable_endpoints(account)}
+    return {
+        endpoint.name: endpoint.interval(config)
+        for endpoint in applicable_endpoints(account, config)
+    }
 
 
 def error_reasons(endpoint: Endpoint) -> tuple[str, ...]:
@@ -53,7 +61,7 @@ def initial_snapshot(account: AccountConfig, config: ExporterConfig) -> AccountS
         thresholds=account.thresholds,
         health={
             endpoint.name: EndpointHealth(errors=dict.fromkeys(error_reasons(endpoint), 0))
-            for endpoint in applicable_endpoints(account)
+            for endpoint in applicable_endpoints(account, config)
         },
     )
 
@@ -124,7 +132,7 @@ class AccountPoller:
                 schedule=Schedule(interval=endpoint.interval(config)),
                 errors=dict.fromkeys(error_reasons(endpoint), 0),
             )
-            for endpoint in applicable_endpoints(account)
+            for endpoint in applicable_endpoints(account, config)
         }
 
     async def aclose(self) -> None:

@@ -146,6 +146,16 @@ def _telemetry_path(path: str) -> str:
 Seconds = Annotated[float, BeforeValidator(_duration), Field(allow_inf_nan=False)]
 Interval = Annotated[Seconds, _at_least(1.0)]
 Timeout = Annotated[Seconds, _at_least(0.1)]
+
+
+def _off_or_at_least_a_second(seconds: float) -> float:
+    if 0 < seconds < 1:
+        raise ValueError(f"{seconds:g}s must be 0 (off) or at least 1s")
+    return seconds
+
+
+#: An interval that 0 turns off.
+OptionalInterval = Annotated[Seconds, AfterValidator(_off_or_at_least_a_second)]
 Days = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Usd = Annotated[float, Field(allow_inf_nan=False)]
 BaseUrl = Annotated[str, AfterValidator(_base_url)]
@@ -203,6 +213,8 @@ class Settings(_AccountFields):
     web_config: Path | None = None
     poll_interval: Interval
     activity_interval: Interval
+    analytics_interval: OptionalInterval
+    analytics_top_pairs: Annotated[int, Field(ge=0)]
     request_timeout: Timeout
     state_dir: Path | None = None
     runway_warning_days: Days

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from openrouter_exporter.config import Thresholds
 from openrouter_exporter.endpoint_name import EndpointName
-from openrouter_exporter.state import ModelTotals
+from openrouter_exporter.state import ModelTotals, monotonic_totals
 
 _ReadingT = TypeVar("_ReadingT")
 
@@ -114,8 +114,20 @@ class AccountSnapshot:
 
     @property
     def model_totals(self) -> tuple[ModelTotals, ...] | None:
-        reading = self.reading(EndpointName.ACTIVITY, ActivityReading)
-        return reading.model_totals if reading else None
+        """The ledger's per-model sums: ``/activity`` and the Analytics API (today's
+        provisional figures) both write the ledger, and both readings carry its sums; the
+        ledger only grows, so the higher of each is the latest."""
+        found = [
+            totals
+            for reading in self.readings.values()
+            if (totals := getattr(reading, "model_totals", None)) is not None
+        ]
+        if not found:
+            return None
+        merged: tuple[ModelTotals, ...] = found[0]
+        for totals in found[1:]:
+            merged = monotonic_totals(merged, totals)
+        return merged
 
 
 @dataclass(frozen=True)

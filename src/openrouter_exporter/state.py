@@ -7,6 +7,11 @@ one field by field at its high-water mark, so a downward revision never lowers a
 be revised and are folded into one archive row per (model, provider), which keeps the file
 small for years. Samples are kept for 31 days, thinned to one an hour after 26 hours.
 
+Provisional rows (account, day, model) hold the Analytics API's figures of days that
+``/activity`` does not have yet (today), each with its fixed split over providers; they
+meet the ledger's rows of the same day and model as :mod:`openrouter_exporter.reconcile`
+describes, so nothing counts twice and no counter goes down.
+
 Every write is one transaction. A state file that is corrupt, locked or not a database is
 reported, moved aside and replaced; a state dir that cannot be written leaves the exporter
 running on an in-memory database, which it says once.
@@ -24,6 +29,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import structlog
+
+from openrouter_exporter.reconcile import Figures, allocate, provider_shares
 
 STATE_FILE = "state.sqlite3"
 SCHEMA_VERSION = "1"
@@ -77,6 +84,16 @@ CREATE TABLE IF NOT EXISTS ledger_archive (
     account TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
     {", ".join(f"{name} REAL NOT NULL" for name in _LEDGER_FIELDS)},
     PRIMARY KEY (account, model, provider)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS provisional (
+    account TEXT NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL,
+    {", ".join(f"{name} REAL NOT NULL" for name in _LEDGER_FIELDS)},
+    PRIMARY KEY (account, day, model)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS provisional_share (
+    account TEXT NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+    share REAL NOT NULL,
+    PRIMARY KEY (account, day, model, provider)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS samples (
     account TEXT NOT NULL, ts REAL NOT NULL,
@@ -195,20 +212,109 @@ class StateStore:
                 statement, [(account, *key, *values) for key, values in merged.items()]
             )
 
+    def record_provisional(
+        self, account: str, rows: Iterable[tuple[date, str, Figures]], today: date
+    ) -> None:
+        """Raise the provisional figures of (day, model) to ``rows``' where higher. A day and
+        model that ``/activity`` has rows for is settled: its provisional figures no longer
+        change. The split over providers is fixed on first sight, from the model's latest
+        day in the ledger."""
+        horizon = (today - timedelta(days=LEDGER_REVISABLE_DAYS)).isoformat()
+        updates = ", ".join(f"{name} = max({name}, excluded.{name})" for name in _LEDGER_FIELDS)
+        statement = (
+            f"INSERT INTO provisional (account, day, model, {', '.join(_LEDGER_FIELDS)}) "
+            f"VALUES (?, ?, ?, {', '.join('?' * len(_LEDGER_FIELDS))}) "
+            f"ON CONFLICT (account, day, model) DO UPDATE SET {updates}"
+        )
+        with self._transaction() as connection:
+            for day, model, figures in rows:
+                key = (account, day.isoformat(), model)
+                if (
+                    key[1] < horizon
+                    or connection.execute(
+                        "SELECT 1 FROM ledger WHERE account = ? AND day = ? AND model = ? LIMIT 1",
+                        key,
+                    ).fetchone()
+                ):
+                    continue
+                connection.execute(statement, (*key, *figures))
+                if not connection.execute(
+                    "SELECT 1 FROM provisional_share WHERE account = ? AND day = ? AND model = ?",
+                    key,
+                ).fetchone():
+                    latest = connection.execute(
+                        "SELECT provider, sum(spend) FROM ledger WHERE account = ? AND model = ? "
+                        "AND day = (SELECT max(day) FROM ledger WHERE account = ? AND model = ?) "
+                        "GROUP BY provider",
+                        (account, model, account, model),
+                    ).fetchall()
+                    connection.executemany(
+                        "INSERT INTO provisional_share (account, day, model, provider, share) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [(*key, p, share) for p, share in provider_shares(dict(latest)).items()],
+                    )
+
     def model_totals(self, account: str) -> tuple[ModelTotals, ...]:
         sums = ", ".join(f"sum({name})" for name in _LEDGER_FIELDS)
         columns = ", ".join(_LEDGER_FIELDS)
         query = (
             f"SELECT model, provider, {sums} FROM ("
-            f"SELECT model, provider, {columns} FROM ledger WHERE account = ? "
+            f"SELECT model, provider, {columns} FROM ledger l WHERE account = ? AND NOT EXISTS ("
+            f"SELECT 1 FROM provisional p WHERE p.account = l.account AND p.day = l.day "
+            f"AND p.model = l.model) "
             f"UNION ALL SELECT model, provider, {columns} FROM ledger_archive WHERE account = ?"
-            f") GROUP BY model, provider ORDER BY model, provider"
+            f") GROUP BY model, provider"
         )
         with self._lock:
             rows = self._connection.execute(query, (account, account)).fetchall()
+            reconciled = self._reconciled(self._connection, account, None)
+        totals: dict[tuple[str, str], list[float]] = {
+            (model, provider): list(values) for model, provider, *values in rows
+        }
+        for (_day, model), per_provider in reconciled.items():
+            for provider, figures in per_provider.items():
+                values = totals.setdefault((model, provider), [0.0] * len(_LEDGER_FIELDS))
+                for index, amount in enumerate(figures):
+                    values[index] += amount
         return tuple(
-            ModelTotals(model, provider, LedgerAmounts(*sums)) for model, provider, *sums in rows
+            ModelTotals(model, provider, LedgerAmounts(*values))
+            for (model, provider), values in sorted(totals.items())
         )
+
+    @staticmethod
+    def _reconciled(
+        connection: sqlite3.Connection, account: str, before_day: str | None
+    ) -> dict[tuple[str, str], dict[str, Figures]]:
+        """Every provisional (day, model), or those before ``before_day``, per provider."""
+        before = " AND day < ?" if before_day else ""
+        params = (account, before_day) if before_day else (account,)
+        columns = ", ".join(_LEDGER_FIELDS)
+        provisional = {
+            (day, model): tuple(values)
+            for day, model, *values in connection.execute(
+                f"SELECT day, model, {columns} FROM provisional WHERE account = ?{before}", params
+            )
+        }
+        shares: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+        for day, model, provider, share in connection.execute(
+            f"SELECT day, model, provider, share FROM provisional_share WHERE account = ?{before}",
+            params,
+        ):
+            shares[(day, model)][provider] = share
+        sums = ", ".join(f"sum(l.{name})" for name in _LEDGER_FIELDS)
+        activity: dict[tuple[str, str], dict[str, Figures]] = defaultdict(dict)
+        for day, model, provider, *values in connection.execute(
+            f"SELECT l.day, l.model, l.provider, {sums} FROM ledger l JOIN provisional p "
+            f"ON p.account = l.account AND p.day = l.day AND p.model = l.model "
+            f"WHERE p.account = ?{before.replace('day', 'p.day')} "
+            f"GROUP BY l.day, l.model, l.provider",
+            params,
+        ):
+            activity[(day, model)][provider] = tuple(values)
+        return {
+            key: allocate(figures, shares[key], activity.get(key, {}), len(_LEDGER_FIELDS))
+            for key, figures in provisional.items()
+        }
 
     def has_spend_since(self, account: str, day: date) -> bool:
         """Whether the ledger holds any spend on ``day`` or later."""
@@ -253,6 +359,7 @@ class StateStore:
                 "GROUP BY account, CAST(ts / 3600 AS INTEGER))",
                 (thin_before, thin_before),
             )
+            self._fold_provisional(connection, cutoff_day)
             connection.execute(
                 f"INSERT INTO ledger_archive (account, model, provider, {columns}) "
                 f"SELECT account, model, provider, {sums} FROM ledger WHERE day < ? "
@@ -261,6 +368,58 @@ class StateStore:
                 (cutoff_day,),
             )
             connection.execute("DELETE FROM ledger WHERE day < ?", (cutoff_day,))
+
+    @classmethod
+    def _fold_provisional(cls, connection: sqlite3.Connection, cutoff_day: str) -> None:
+        """Archive the reconciled figures of provisional days before the cutoff (their ledger
+        rows go with them, so the archive gets each (day, model) once)."""
+        accounts = [
+            row[0]
+            for row in connection.execute(
+                "SELECT DISTINCT account FROM provisional WHERE day < ?", (cutoff_day,)
+            )
+        ]
+        columns = ", ".join(_LEDGER_FIELDS)
+        adds = ", ".join(f"{name} = {name} + excluded.{name}" for name in _LEDGER_FIELDS)
+        for account in accounts:
+            for (day, model), per_provider in cls._reconciled(
+                connection, account, cutoff_day
+            ).items():
+                connection.executemany(
+                    f"INSERT INTO ledger_archive (account, model, provider, {columns}) "
+                    f"VALUES (?, ?, ?, {', '.join('?' * len(_LEDGER_FIELDS))}) "
+                    f"ON CONFLICT (account, model, provider) DO UPDATE SET {adds}",
+                    [(account, model, p, *figures) for p, figures in per_provider.items()],
+                )
+                connection.execute(
+                    "DELETE FROM ledger WHERE account = ? AND day = ? AND model = ?",
+                    (account, day, model),
+                )
+        for table in ("provisional", "provisional_share"):
+            connection.execute(f"DELETE FROM {table} WHERE day < ?", (cutoff_day,))
+
+
+def monotonic_totals(
+    previous: tuple[ModelTotals, ...] | None, current: tuple[ModelTotals, ...]
+) -> tuple[ModelTotals, ...]:
+    """Never let a counter fall within one process, whatever the ledger says: each field
+    of each (model, provider) at the higher of ``previous`` and ``current``."""
+    if not previous:
+        return current
+    before = {(item.model, item.provider): item for item in previous}
+    merged = []
+    for item in current:
+        old = before.pop((item.model, item.provider), None)
+        if old is None:
+            merged.append(item)
+            continue
+        highest = {
+            field.name: max(getattr(item.amounts, field.name), getattr(old.amounts, field.name))
+            for field in dataclasses.fields(LedgerAmounts)
+        }
+        merged.append(dataclasses.replace(item, amounts=LedgerAmounts(**highest)))
+    merged.extend(before.values())
+    return tuple(sorted(merged, key=lambda item: (item.model, item.provider)))
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -24,7 +24,8 @@ share moves to the others), and recorded per simulated day; completed days becom
 plus a whole number of days moved by ``advance``. Past 0 the balance drifts slightly
 negative (``overdraft_rate``, at most ``overdraft_limit``), as in-flight requests do
 before 402s stop everything. See :mod:`.scenario`, :mod:`.spend`, :mod:`.ledger` and
-:mod:`.activity` for the details, :mod:`.api` for authentication, :mod:`.faults` for faults.
+:mod:`.activity` for the details, :mod:`.analytics` for ``/analytics/query`` and
+``/analytics/meta``, :mod:`.api` for authentication, :mod:`.faults` for faults.
 
 Control API (no authentication; JSON in and out; errors as ``{"error": {"code", "message"}}``)
 =============================================================================================
@@ -44,13 +45,14 @@ Control API (no authentication; JSON in and out; errors as ``{"error": {"code", 
 ``POST /_sim/speed`` ``{"factor": 60}``  -> ``{"speed"}``
 ``POST /_sim/topup`` ``{"amount": 100}`` -> ``{"total_credits", "total_usage", "balance"}``
 ``POST /_sim/usage`` ``{"total_usage": .., "total_credits": ..}`` (either or both) -> same
-``POST /_sim/fault`` ``{"endpoint": "credits|key|keys|activity|models|*", "mode": ..,
+``POST /_sim/fault`` ``{"endpoint": "credits|key|keys|activity|analytics|models|*", "mode": ..,
     "retry_after": secs|null, "delay": secs, "times": n|null}`` -> ``{"faults"}``;
     modes: http_500, http_502, http_503, http_429, http_401, http_403, slow, refuse,
     malformed, drift, zero_credits, activity_datetime_format (see :mod:`.faults`)
 ``DELETE /_sim/fault`` (all) or ``DELETE /_sim/fault?endpoint=credits`` -> ``{"faults"}``
 ``POST /_sim/quirks`` ``{"inference_credits": "403|real|zero", "activity_date_format":
-    "date|datetime", "activity_byok_requests": bool, "activity_lag_seconds": secs}``
+    "date|datetime", "activity_byok_requests": bool, "activity_lag_seconds": secs,
+    "analytics_bucket_key": "date|created_at", "analytics_bucket_format": "date|datetime"}``
     (any subset) -> ``{"quirks"}``
 ``POST /_sim/keys`` ``{"name", "weight"?, "limit"?, "limit_reset"?, "include_byok_in_limit"?,
     "disabled"?, "expires_in_days"?, "workspace"? (a name), "creator_user_id"?}``
@@ -60,6 +62,10 @@ Control API (no authentication; JSON in and out; errors as ``{"error": {"code", 
 ``DELETE /_sim/keys/{hash}`` -> ``{"deleted": hash}`` (404 if unknown)
 ``POST /_sim/advance`` ``{"days": N}`` -> ``{"today", "calendar_offset_days",
     "activity_window", "total_usage", "balance"}``; the skipped days spend at speed 1
+``POST /_sim/spend`` ``{"model": slug, "amount": usd, "key"?: hash}`` -> ``{"model",
+    "amount", "key", "usage_today", "total_usage"}``: spends at once on one model through
+    one key (default: the first that can spend); today's analytics and, once the day is
+    complete, its ``/activity`` rows show it on that model
 ``POST /_sim/revise`` ``{"date": "YYYY-MM-DD", "model": slug, "factor": 1.2}``
     -> ``{"date", "model", "factor", "rows"}`` (rows changed; cumulative factors)
 ``POST /_sim/reset-counts`` -> ``{"calls": {}}``

@@ -77,16 +77,33 @@ class ActivityBook:
             self._rows[day] = cached
         return cached
 
+    def current_rows(self, day: int) -> tuple[BaseRow, ...]:
+        """The rows of ``day`` so far (today's grow, so they are not cached)."""
+        return self._build(day)
+
+    def _amounts(self, day: int) -> dict[tuple[int, int], float]:
+        """Credit spend of ``day`` per (model, endpoint): the day's mix, plus the spend made
+        on one model on purpose (on its first endpoint)."""
+        targeted: dict[int, float] = {}
+        for (_key, model), amount in self.ledger.targeted.get(day, {}).items():
+            targeted[model] = targeted.get(model, 0.0) + amount
+        mixed = self.ledger.day_spend(day) - sum(targeted.values())
+        amounts: dict[tuple[int, int], float] = {}
+        for entry in self.ledger.model.mix(day).entries:
+            amounts[(entry.model, entry.endpoint)] = mixed * entry.share
+        for model, amount in targeted.items():
+            amounts[(model, 0)] = amounts.get((model, 0), 0.0) + amount
+        return amounts
+
     def _build(self, day: int) -> tuple[BaseRow, ...]:
         total = self.ledger.day_spend(day)
         if total <= 0:
             return ()
         rng = random.Random(f"{self.scenario.seed}:tokens:{day}")
         rows: list[BaseRow] = []
-        for entry in self.ledger.model.mix(day).entries:
-            model = self.scenario.models[entry.model]
-            endpoint = model.endpoints[entry.endpoint]
-            usage = total * entry.share
+        for (model_index, endpoint_index), usage in self._amounts(day).items():
+            model = self.scenario.models[model_index]
+            endpoint = model.endpoints[endpoint_index]
             byok = usage * endpoint.byok_ratio
             u1, u2, u3 = rng.random(), rng.random(), rng.random()
             if usage < 1e-9:
@@ -95,7 +112,7 @@ class ActivityBook:
             p_in, p_out = model.prompt_price, model.completion_price
             per_request = model.avg_prompt_tokens * p_in + model.avg_completion_tokens * p_out
             if per_request <= 0:
-                requests = max(1, round(total * 20 * entry.share))
+                requests = max(1, round(usage * 20))
                 prompt = round(requests * model.avg_prompt_tokens * (0.8 + 0.4 * u2))
                 completion = float(requests * model.avg_completion_tokens)
             else:
@@ -111,8 +128,8 @@ class ActivityBook:
             byok_requests = round(requests * byok / basis) if byok > 0 else 0
             rows.append(
                 BaseRow(
-                    entry.model,
-                    entry.endpoint,
+                    model_index,
+                    endpoint_index,
                     usage,
                     byok,
                     requests,

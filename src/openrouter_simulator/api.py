@@ -3,10 +3,10 @@
 Authentication is ``Authorization: Bearer <key>``. No header (or not a bearer token):
 401 ``Missing Authentication header``; an unknown, deleted, disabled or expired key: 401
 ``User not found.``. The management key reads ``/credits``, ``/key``, ``/keys``,
-``/keys/{hash}`` and ``/activity``; an inference key reads ``/key`` about itself and gets
-403 ``Only management keys can perform this operation`` elsewhere (``/credits`` answers
-per the ``inference_credits`` quirk). ``/models`` is public. Errors use OpenRouter's
-envelope ``{"error": {"code": <status>, "message": "..."}}``.
+``/keys/{hash}``, ``/activity`` and ``/analytics/*``; an inference key reads ``/key``
+about itself and gets 403 ``Only management keys can perform this operation``
+elsewhere (``/credits`` answers per the ``inference_credits`` quirk). ``/models`` is
+public. Errors use OpenRouter's envelope ``{"error": {"code": <status>, "message": "..."}}``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import dataclasses
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from openrouter_simulator import faults as fault_kinds
+from openrouter_simulator.analytics import analytics_answer
 from openrouter_simulator.engine import Engine
 from openrouter_simulator.faults import (
     BAD_GATEWAY_HTML,
@@ -61,10 +62,14 @@ def endpoint_of(path: str) -> str:
         return "activity"
     if path == "/models":
         return "models"
+    if path in ("/analytics/query", "/analytics/meta"):
+        return "analytics"
     return "other"
 
 
-def handle(engine: Engine, method: str, path: str, query: Query, auth: str | None) -> Reply:
+def handle(
+    engine: Engine, method: str, path: str, query: Query, auth: str | None, body: bytes = b""
+) -> Reply:
     """Answer one request to ``PREFIX + path``."""
     endpoint = endpoint_of(path)
     with engine.lock:
@@ -72,7 +77,7 @@ def handle(engine: Engine, method: str, path: str, query: Query, auth: str | Non
         fault = engine.faults.take(endpoint)
     reply = Reply(0, refuse=True)
     try:
-        reply = _answer(engine, endpoint, method, path, query, auth, fault)
+        reply = _answer(engine, endpoint, method, path, query, auth, fault, body)
     finally:
         with engine.lock:
             call.status = 0 if reply.refuse else reply.status
@@ -87,6 +92,7 @@ def _answer(
     query: Query,
     auth: str | None,
     fault: Fault | None,
+    body: bytes,
 ) -> Reply:
     mode = fault.mode if fault else None
     if fault is not None and mode in STATUS_FAULTS:
@@ -99,7 +105,9 @@ def _answer(
         quirks = engine.quirks
         if mode is FaultMode.ACTIVITY_DATETIME_FORMAT:
             quirks = dataclasses.replace(quirks, activity_date_format="datetime")
-        result = _route(engine, endpoint, method, path, query, auth, quirks)
+        result = _route(engine, endpoint, method, path, query, auth, quirks, body)
+    if callable(result):  # built without the lock (a large analytics query)
+        result = result()
     if isinstance(result, Reply):
         return result
     if isinstance(result, Encoded):
@@ -134,11 +142,13 @@ def _route(
     query: Query,
     auth: str | None,
     quirks: Quirks,
-) -> dict[str, Any] | Encoded | Reply:
-    """Called with the lock held. A dict or Encoded is a 200 body; a Reply is an error."""
+    body: bytes = b"",
+) -> dict[str, Any] | Encoded | Reply | Callable[[], dict[str, Any]]:
+    """Called with the lock held. A dict or Encoded is a 200 body (a callable builds one,
+    without the lock); a Reply is an error."""
     if endpoint == "other":
         return error_reply(404, "Not Found")
-    if method != "GET":
+    if method != ("POST" if path == "/analytics/query" else "GET"):
         return error_reply(405, "Method Not Allowed")
     now = engine.clock()
     ledger = engine.ledger
@@ -164,6 +174,8 @@ def _route(
         return error_reply(403, FORBIDDEN)
     if who != _MANAGEMENT:
         return error_reply(403, FORBIDDEN)
+    if endpoint == "analytics":
+        return analytics_answer(engine, path, body, now, quirks)
     if endpoint == "credits":
         return credits_body(ledger.credits, ledger.usage)
     if endpoint == "keys":

@@ -100,6 +100,11 @@ def _dispatch(
         return {"key": _update_key(engine, hash_, body)}
     if route == ("POST", "/advance"):
         return engine.advance_days(int(_number(body, "days")))
+    if route == ("POST", "/spend"):
+        key = body.get("key")
+        if key is not None and not isinstance(key, str):
+            raise SimulatorError("key must be a key hash")
+        return engine.spend_on_model(_text(body, "model"), _number(body, "amount"), key)
     if route == ("POST", "/revise"):
         date, model = _text(body, "date"), _text(body, "model")
         factor = _number(body, "factor")

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from openrouter_simulator.activity import ActivityBook
+from openrouter_simulator.analytics import RequestLimit
 from openrouter_simulator.calls import CallLog
 from openrouter_simulator.faults import Fault, FaultBoard, FaultMode
 from openrouter_simulator.identity import format_timestamp, make_user_id
@@ -50,6 +51,7 @@ class Engine:
         self.book = ActivityBook(self.ledger)
         self.faults = FaultBoard()
         self.calls = CallLog()
+        self.analytics_limit = RequestLimit()
         self.quirks = scenario.quirks
         self.errors: list[str] = []
         self.body_cache: OrderedDict[Hashable, bytes] = OrderedDict()
@@ -108,6 +110,7 @@ class Engine:
                 "speed": ledger.speed,
                 "total_credits": money(ledger.credits),
                 "total_usage": money(ledger.usage),
+                "usage_today": money(ledger.day_spend(today)),
                 "balance": money(ledger.balance),
                 "daily_rate": self.scenario.daily_rate,
                 "current_rate_per_day": ledger.current_rate_per_day(now),
@@ -224,6 +227,10 @@ class Engine:
                 raise SimulatorError("inference_credits must be 403, real or zero")
             if quirks.activity_date_format not in ("date", "datetime"):
                 raise SimulatorError("activity_date_format must be date or datetime")
+            if quirks.analytics_bucket_key not in ("date", "created_at"):
+                raise SimulatorError("analytics_bucket_key must be date or created_at")
+            if quirks.analytics_bucket_format not in ("date", "datetime"):
+                raise SimulatorError("analytics_bucket_format must be date or datetime")
             if not isinstance(quirks.activity_byok_requests, bool):
                 raise SimulatorError("activity_byok_requests must be true or false")
             lag = quirks.activity_lag_seconds
@@ -286,6 +293,37 @@ class Engine:
             "total_usage": state["total_usage"],
             "balance": state["balance"],
         }
+
+    def spend_on_model(
+        self, model: str, amount: float, key_hash: str | None = None
+    ) -> dict[str, Any]:
+        """Spend ``amount`` USD at once on ``model`` through a key (by hash; default: the
+        first key in ``/keys`` order that can spend)."""
+        if isinstance(amount, bool) or not amount > 0:
+            raise SimulatorError("amount must be > 0")
+        slugs = [m.slug for m in self.scenario.models]
+        if model not in slugs:
+            raise SimulatorError(f"unknown model {model!r}", 404)
+        with self.lock:
+            now = self.clock()
+            ledger = self.ledger
+            ledger.sync(now)
+            t = ledger.sim_time(now)
+            if key_hash is None:
+                usable = [k for k in ledger.listing() if k.usable(t) and k.weight > 0]
+                if not usable:
+                    raise SimulatorError("no key can spend")
+                key = usable[0]
+            else:
+                key = self._key(key_hash)
+            ledger.spend_on_model(now, key, slugs.index(model), float(amount))
+            return {
+                "model": model,
+                "amount": float(amount),
+                "key": key.hash,
+                "usage_today": money(ledger.day_spend(ledger.today(now))),
+                "total_usage": money(ledger.usage),
+            }
 
     def revise_day(self, day: str | date, model: str, factor: float) -> int:
         """Scale one completed day's rows of one model; returns how many rows changed."""

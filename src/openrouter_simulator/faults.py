@@ -1,7 +1,8 @@
 """Fault injection, per API endpoint, switchable while the simulator runs.
 
 Endpoints: ``credits``, ``key`` (``/key`` and ``/auth/key``), ``keys`` (``/keys`` and
-``/keys/{hash}``), ``activity``, ``models``, or ``*`` (any of them; a fault set on the
+``/keys/{hash}``), ``activity``, ``analytics`` (``/analytics/query`` and ``/analytics/meta``),
+``models``, or ``*`` (any of them; a fault set on the
 endpoint itself wins). Modes, in the order a request meets them:
 
 * transport and status faults, applied before authentication:
@@ -27,7 +28,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-ENDPOINTS = ("credits", "key", "keys", "activity", "models")
+ENDPOINTS = ("credits", "key", "keys", "activity", "analytics", "models")
 ANY = "*"
 
 

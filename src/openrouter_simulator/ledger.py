@@ -78,6 +78,9 @@ class Ledger:
         self.workspaces: dict[str, str] = {}
         self.keys: list[KeyState] = []
         self.live: dict[int, dict[int, float]] = {}
+        # Spend made on one model on purpose (control API), by day and (key, model) index;
+        # it is part of ``live`` too, but outside the day's model mix.
+        self.targeted: dict[int, dict[tuple[int, int], float]] = {}
         self._by_hash: dict[str, KeyState] = {}
         self._by_secret: dict[str, KeyState] = {}
         self._listing: list[KeyState] | None = None
@@ -377,6 +380,19 @@ class Ledger:
     def top_up(self, now: float, amount: float) -> None:
         self.sync(now)
         self.credits += amount
+        self._recheck_exhaustion(now)
+
+    def spend_on_model(self, now: float, key: KeyState, model: int, amount: float) -> None:
+        """Spend ``amount`` at once through ``key`` on ``model`` (its first endpoint)."""
+        self.sync(now)
+        day = self.today(now)
+        ratio = self.scenario.models[model].endpoints[0].byok_ratio
+        key.add_spend(day, amount, amount * ratio)
+        day_live = self.live.setdefault(day, {})
+        day_live[key.index] = day_live.get(key.index, 0.0) + amount
+        day_targeted = self.targeted.setdefault(day, {})
+        day_targeted[(key.index, model)] = day_targeted.get((key.index, model), 0.0) + amount
+        self.usage += amount
         self._recheck_exhaustion(now)
 
     def set_totals(self, now: float, usage: float | None, credits: float | None) -> None:

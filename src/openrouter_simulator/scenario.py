@@ -33,6 +33,7 @@ LimitReset = Literal["daily", "weekly", "monthly"]
 TimestampStyle = Literal["z", "micro"]
 InferenceCredits = Literal["403", "real", "zero"]
 ActivityDateFormat = Literal["date", "datetime"]
+AnalyticsBucketKey = Literal["date", "created_at"]
 
 DEFAULT_WORKSPACE = "default"
 _LIMIT_RESETS = (None, "daily", "weekly", "monthly")
@@ -109,12 +110,18 @@ class Quirks:
       (``2025-08-24 00:00:00``).
     * ``activity_byok_requests``: add the undocumented ``byok_requests`` field to rows.
     * ``activity_lag_seconds``: yesterday's rows appear only this long after 00:00 UTC.
+    * ``analytics_bucket_key``: ``/analytics/query`` time buckets under ``date__<g>``
+      (``"date"``) or ``created_at__<g>`` (``"created_at"``, per-request data).
+    * ``analytics_bucket_format``: buckets as ``"date"`` (``2026-06-07``) or
+      ``"datetime"`` (``2026-06-07T00:00:00.000Z``).
     """
 
     inference_credits: InferenceCredits = "403"
     activity_date_format: ActivityDateFormat = "date"
     activity_byok_requests: bool = False
     activity_lag_seconds: float = 0.0
+    analytics_bucket_key: AnalyticsBucketKey = "date"
+    analytics_bucket_format: ActivityDateFormat = "date"
 
 
 @dataclass(frozen=True)

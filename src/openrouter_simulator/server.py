@@ -108,6 +108,14 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             super().finish()
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header on the simulated calendar (``advance`` moves it), as
+        OpenRouter's clock is what tells a client which UTC day is current."""
+        if timestamp is None:
+            engine = self.server.engine
+            timestamp = engine.ledger.sim_time(engine.clock())
+        return super().date_time_string(timestamp)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the simulator logs nothing."""
 
@@ -135,7 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_body()
             if path == api.PREFIX or path.startswith(api.PREFIX + "/"):
                 auth = self.headers.get("Authorization")
-                reply = api.handle(engine, method, path.removeprefix(api.PREFIX), query, auth)
+                sub = path.removeprefix(api.PREFIX)
+                reply = api.handle(engine, method, sub, query, auth, body)
             elif path == control.PREFIX or path.startswith(control.PREFIX + "/"):
                 sub = path.removeprefix(control.PREFIX)
                 reply = control.handle(engine, method, sub, query, body, self.server.credentials)

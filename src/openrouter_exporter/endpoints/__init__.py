@@ -5,9 +5,10 @@ Adding an endpoint: write its definition in a module of this package, name it in
 """
 
 from openrouter_exporter.endpoints.activity import Activity
+from openrouter_exporter.endpoints.analytics import Analytics
 from openrouter_exporter.endpoints.base import Endpoint
 from openrouter_exporter.endpoints.credits import Credits
 from openrouter_exporter.endpoints.key import CurrentKey
 from openrouter_exporter.endpoints.keys import Keys
 
-ENDPOINTS: tuple[Endpoint, ...] = (Keys(), CurrentKey(), Credits(), Activity())
+ENDPOINTS: tuple[Endpoint, ...] = (Keys(), CurrentKey(), Credits(), Activity(), Analytics())

@@ -2,9 +2,7 @@
 added to the exporter's ledger; feeds the 7d and 30d burn rates."""
 
 import asyncio
-import dataclasses
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -16,7 +14,7 @@ from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.endpoints.base import POLLED, Endpoint, Poll
 from openrouter_exporter.models import ActivityRow
 from openrouter_exporter.snapshot import AccountSnapshot, ActivityReading
-from openrouter_exporter.state import LedgerAmounts, LedgerRow, ModelTotals
+from openrouter_exporter.state import LedgerAmounts, LedgerRow, monotonic_totals
 
 _MODEL_LABELS = ["account", "model", "provider"]
 
@@ -124,28 +122,6 @@ def _window_families(accounts: Sequence[AccountSnapshot]) -> Iterator[Metric]:
             midnight = datetime.combine(activity.latest_day, time(), tzinfo=UTC)
             latest.add_metric([account.name], midnight.timestamp())
     yield from (window_spend, cost, latest)
-
-
-def monotonic_totals(
-    previous: tuple[ModelTotals, ...] | None, current: tuple[ModelTotals, ...]
-) -> tuple[ModelTotals, ...]:
-    """Never let a counter fall within one process, whatever the ledger says."""
-    if not previous:
-        return current
-    before = {(item.model, item.provider): item for item in previous}
-    merged = []
-    for item in current:
-        old = before.pop((item.model, item.provider), None)
-        if old is None:
-            merged.append(item)
-            continue
-        highest = {
-            field.name: max(getattr(item.amounts, field.name), getattr(old.amounts, field.name))
-            for field in dataclasses.fields(LedgerAmounts)
-        }
-        merged.append(replace(item, amounts=LedgerAmounts(**highest)))
-    merged.extend(before.values())
-    return tuple(sorted(merged, key=lambda item: (item.model, item.provider)))
 
 
 def _ledger_row(row: ActivityRow) -> LedgerRow:

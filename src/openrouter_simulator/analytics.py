@@ -1,0 +1,536 @@
+"""``POST /analytics/query`` and ``GET /analytics/meta``: spend by model and key, today included.
+
+Answers come from the same spend as ``/activity``, ``/keys`` and ``/credits``: a day's rows
+per (model, provider endpoint) (today's so far, growing) split over the keys by their spend
+that day, plus the spend made on one model on purpose. So today's ``credits_usage`` over all
+models is the credits used since the simulated UTC midnight, and a completed day's figures
+per model are that day's ``/activity`` rows summed over providers (to rounding).
+
+As the reference describes: counts are strings; unused usage components (``byok_usage``
+without BYOK spend, ``reasoning_tokens`` of a model that does not reason) are ``null``;
+``api_key_id`` groups by the key's name (names may repeat) and filters by its hash (an
+unknown hash: no rows and a warning); ``app``, ``user`` and ``variant`` are ``null`` (the
+simulated requests carry none); buckets are ``date__<granularity>`` or, per the
+``analytics_bucket_key`` quirk, ``created_at__<granularity>``, as dates or date-times
+(``analytics_bucket_format``); with a granularity and no ``order_by`` rows are newest
+first; ``limit`` cuts the rows and sets ``metadata.truncated``. Limits: at most 2
+dimensions, 20 filters, ``limit`` 1..10,000, a year's range, ``provider`` only for ranges
+of 31 days or less, 64 requests a minute per key (then 429 with ``Retry-After``). The
+simulator offers the granularities day, week and month (``/analytics/meta`` says so).
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from openrouter_simulator.activity import ActivityBook, BaseRow
+from openrouter_simulator.ledger import Ledger
+from openrouter_simulator.reply import Reply, error_reply
+from openrouter_simulator.scenario import Quirks
+from openrouter_simulator.spend import DAY, day_date, epoch_day, month_start, week_start
+
+if TYPE_CHECKING:
+    from openrouter_simulator.engine import Engine
+
+METRICS: dict[str, tuple[str, str]] = {
+    "total_usage": ("Total usage", "currency"),
+    "credits_usage": ("Credits usage", "currency"),
+    "byok_usage": ("BYOK usage", "currency"),
+    "request_count": ("Requests", "number"),
+    "tokens_prompt": ("Prompt tokens", "number"),
+    "tokens_completion": ("Completion tokens", "number"),
+    "reasoning_tokens": ("Reasoning tokens", "number"),
+    "cached_tokens": ("Cached tokens", "number"),
+}
+COUNTS = frozenset(
+    {"request_count", "tokens_prompt", "tokens_completion", "reasoning_tokens", "cached_tokens"}
+)
+NULL_WHEN_ZERO = frozenset({"byok_usage", "reasoning_tokens", "cached_tokens"})
+DIMENSIONS = {
+    "model": "Model",
+    "api_key_id": "API key",
+    "workspace": "Workspace",
+    "provider": "Provider",
+    "app": "App",
+    "user": "User",
+    "variant": "Variant",
+}
+PER_REQUEST_DIMENSIONS = frozenset({"provider"})
+OPERATORS = {
+    "eq": "scalar",
+    "neq": "scalar",
+    "in": "array",
+    "not_in": "array",
+    "gt": "scalar",
+    "gte": "scalar",
+    "lt": "scalar",
+    "lte": "scalar",
+}
+GRANULARITIES = {"day": "Day", "week": "Week", "month": "Month"}
+MAX_DIMENSIONS = 2
+MAX_FILTERS = 20
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10_000
+MAX_RANGE_DAYS = 365
+PER_REQUEST_MAX_DAYS = 31
+DEFAULT_RANGE_DAYS = 7
+REQUESTS_PER_MINUTE = 64
+_FILTER_OPERATORS = ("eq", "neq", "in", "not_in")
+
+
+def meta_body() -> dict[str, Any]:
+    return {
+        "data": {
+            "metrics": [
+                {"name": name, "display_label": label, "is_rate": False, "display_format": fmt}
+                for name, (label, fmt) in METRICS.items()
+            ],
+            "dimensions": [
+                {"name": name, "display_label": label} for name, label in DIMENSIONS.items()
+            ],
+            "operators": [{"name": name, "value_type": kind} for name, kind in OPERATORS.items()],
+            "granularities": [
+                {"name": name, "display_label": label} for name, label in GRANULARITIES.items()
+            ],
+        }
+    }
+
+
+@dataclass
+class RequestLimit:
+    """A sliding minute of request times per key. Not locked: the engine locks."""
+
+    per_minute: int = REQUESTS_PER_MINUTE
+    _times: dict[str, deque[float]] = field(default_factory=dict)
+
+    def retry_after(self, who: str, now: float) -> float | None:
+        """``None`` when the request may go ahead (and counts it), else seconds to wait."""
+        times = self._times.setdefault(who, deque())
+        while times and times[0] <= now - 60.0:
+            times.popleft()
+        if len(times) >= self.per_minute:
+            return times[0] + 60.0 - now
+        times.append(now)
+        return None
+
+
+@dataclass(frozen=True)
+class Filter:
+    field: str
+    operator: str
+    values: tuple[str, ...]
+
+    def keeps(self, value: str | None) -> bool:
+        inside = value in self.values
+        return inside if self.operator in ("eq", "in") else not inside
+
+
+@dataclass(frozen=True)
+class Query:
+    metrics: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    filters: tuple[Filter, ...]
+    granularity: str | None
+    start: float
+    end: float
+    order_by: str | None
+    descending: bool
+    limit: int
+
+
+class BadQueryError(ValueError):
+    """A query the API answers with 400; the message is the API's."""
+
+
+def parse_query(raw: bytes, now: float) -> Query:
+    try:
+        body = json.loads(raw) if raw.strip() else None
+    except ValueError:
+        raise BadQueryError("Request body must be JSON") from None
+    if not isinstance(body, dict):
+        raise BadQueryError("Request body must be a JSON object")
+    metrics = _names(body.get("metrics"), "metrics")
+    if not metrics:
+        raise BadQueryError("At least one metric is required")
+    for name in metrics:
+        if name not in METRICS:
+            raise BadQueryError(f"Unknown metric: {name}")
+    dimensions = _names(body.get("dimensions", []), "dimensions")
+    if len(dimensions) > MAX_DIMENSIONS:
+        raise BadQueryError(f"At most {MAX_DIMENSIONS} dimensions are allowed")
+    for name in dimensions:
+        if name not in DIMENSIONS:
+            raise BadQueryError(f"Unknown dimension: {name}")
+    granularity = body.get("granularity")
+    if granularity is not None and granularity not in GRANULARITIES:
+        raise BadQueryError(f"Unsupported granularity: {granularity}")
+    start, end = _time_range(body.get("time_range"), now)
+    if any(name in PER_REQUEST_DIMENSIONS for name in dimensions) and (
+        end - start > PER_REQUEST_MAX_DAYS * DAY
+    ):
+        raise BadQueryError(f"Per-request dimensions need a range of {PER_REQUEST_MAX_DAYS} days")
+    order_by, descending = _order(body.get("order_by"), metrics, dimensions)
+    limit = body.get("limit", DEFAULT_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise BadQueryError(f"limit must be an integer from 1 to {MAX_LIMIT}")
+    return Query(
+        metrics=metrics,
+        dimensions=dimensions,
+        filters=_filters(body.get("filters", [])),
+        granularity=granularity,
+        start=start,
+        end=end,
+        order_by=order_by,
+        descending=descending,
+        limit=limit,
+    )
+
+
+def _names(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise BadQueryError(f"{what} must be an array of names")
+    return tuple(value)
+
+
+def _instant(value: Any, what: str) -> float:
+    if not isinstance(value, str):
+        raise BadQueryError(f"time_range.{what} must be an ISO date-time")
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadQueryError(f"time_range.{what} must be an ISO date-time") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _time_range(value: Any, now: float) -> tuple[float, float]:
+    if value is None:
+        return now - DEFAULT_RANGE_DAYS * DAY, now
+    if not isinstance(value, dict):
+        raise BadQueryError("time_range must be an object with start and end")
+    start = _instant(value.get("start"), "start")
+    end = _instant(value.get("end"), "end")
+    if end <= start:
+        raise BadQueryError("time_range.end must be after time_range.start")
+    if end - start > MAX_RANGE_DAYS * DAY:
+        raise BadQueryError(f"time_range may span at most {MAX_RANGE_DAYS} days")
+    return start, end
+
+
+def _order(
+    value: Any, metrics: tuple[str, ...], dimensions: tuple[str, ...]
+) -> tuple[str | None, bool]:
+    if value is None:
+        return None, True
+    if not isinstance(value, dict):
+        raise BadQueryError("order_by must be an object with field and direction")
+    name, direction = value.get("field"), value.get("direction", "desc")
+    if name not in (*metrics, *dimensions, "request_count", "date"):
+        raise BadQueryError(f"Cannot order by {name}")
+    if direction not in ("asc", "desc"):
+        raise BadQueryError("order_by.direction must be asc or desc")
+    return str(name), direction == "desc"
+
+
+def _filters(value: Any) -> tuple[Filter, ...]:
+    if not isinstance(value, list):
+        raise BadQueryError("filters must be an array")
+    if len(value) > MAX_FILTERS:
+        raise BadQueryError(f"At most {MAX_FILTERS} filters are allowed")
+    filters = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise BadQueryError("each filter must be an object")
+        name, operator, raw = item.get("field"), item.get("operator"), item.get("value")
+        if name not in DIMENSIONS:
+            raise BadQueryError(f"Unknown filter field: {name}")
+        if operator not in OPERATORS:
+            raise BadQueryError(f"Unknown operator: {operator}")
+        if operator not in _FILTER_OPERATORS:
+            raise BadQueryError(f"Operator {operator} does not apply to {name}")
+        values = raw if isinstance(raw, list) else [raw]
+        if not all(isinstance(v, str) for v in values):
+            raise BadQueryError(f"filter values of {name} must be strings")
+        filters.append(Filter(str(name), str(operator), tuple(str(v) for v in values)))
+    return tuple(filters)
+
+
+def _unscaled(row: BaseRow, metric: str, reasons: bool) -> float:
+    """A base row's figure for ``metric``; a cell of it adds this times its scale."""
+    if metric == "credits_usage":
+        return row.usage
+    if metric == "byok_usage":
+        return row.byok
+    if metric == "total_usage":
+        return row.usage + row.byok
+    if metric == "request_count":
+        return float(row.requests)
+    if metric == "tokens_prompt":
+        return float(row.prompt)
+    if metric == "tokens_completion":
+        return float(row.completion)
+    if metric == "reasoning_tokens":
+        return float(row.reasoning) if reasons else 0.0
+    return row.prompt / 4  # cached_tokens
+
+
+_KEY_DIMENSIONS = frozenset({"api_key_id", "workspace"})
+
+
+@dataclass
+class _Unit:
+    """Rows of one day that no requested dimension tells apart (one model's endpoints
+    unless ``provider`` is asked for): their labels, and what they add to each summed
+    metric per USD a key spent through the day's mix (``mixed``) or on the model on
+    purpose (``aimed``), or in all (``total``)."""
+
+    labels: dict[str, str | None]
+    model: int
+    mixed: list[float]
+    aimed: list[float]
+    total: list[float]
+
+
+def _units(
+    ledger: Ledger, book: ActivityBook, day: int, today: int, summed: list[str], by_provider: bool
+) -> dict[tuple[int, int], _Unit]:
+    rows = book.current_rows(day) if day >= today else book.base_rows(day)
+    models = ledger.scenario.models
+    shares = {(e.model, e.endpoint): e.share for e in ledger.model.mix(day).entries}
+    units: dict[tuple[int, int], _Unit] = {}
+    for row in rows:
+        if row.usage <= 0:
+            continue
+        model = models[row.model]
+        where = (row.model, row.endpoint if by_provider else -1)
+        unit = units.get(where)
+        if unit is None:
+            labels: dict[str, str | None] = {"model": model.slug}
+            if by_provider:
+                labels["provider"] = model.endpoints[row.endpoint].provider_name
+            zero = [0.0] * len(summed)
+            unit = units[where] = _Unit(labels, row.model, zero, list(zero), list(zero))
+        revision = book.revisions.get((day, row.model), 1.0)
+        reasons = model.reasoning_ratio > 0
+        share = shares.get((row.model, row.endpoint), 0.0)
+        for index, metric in enumerate(summed):
+            value = _unscaled(row, metric, reasons) * revision
+            unit.total[index] += value
+            unit.mixed[index] += value * share / row.usage
+            if row.endpoint == 0:
+                unit.aimed[index] += value / row.usage
+    return units
+
+
+def _key_labels(ledger: Ledger, key: int) -> dict[str, Any]:
+    state = ledger.keys[key]
+    workspace = next((n for n, i in ledger.workspaces.items() if i == state.workspace_id), None)
+    return {"api_key_id": state.name, "workspace": workspace}
+
+
+@dataclass(frozen=True)
+class _Day:
+    """One day's inputs, copied under the engine's lock."""
+
+    bucket: int | None
+    units: list[_Unit]
+    spenders: list[tuple[int, float, dict[str, Any]]]  # key (-1: all), USD via mix, labels
+    targeted: dict[tuple[int, int], float]
+
+
+def answer_query(
+    ledger: Ledger, book: ActivityBook, query: Query, now: float, quirks: Quirks
+) -> Callable[[], dict[str, Any]]:
+    """Gathers the inputs (call with the engine's lock held) and returns what builds the
+    200 body from them, to be called without the lock: summing a large account's keys x
+    models takes a while and must not hold up the other endpoints.
+
+    A day's spend is its ``/activity`` base rows (today's so far), split over the keys by
+    their spend that day through the day's model mix, plus what each key spent on one
+    model on purpose."""
+    today = ledger.today(now)
+    # Whole days, on the simulated calendar (what the answers' Date header shows): the
+    # simulator keeps spend per day, and the exporter asks for whole days.
+    first, last = epoch_day(query.start), min(today, epoch_day(query.end - 1e-6))
+    days = range(max(first, ledger.start_day - ledger.scenario.history_days), last + 1)
+    warnings: list[str] = []
+    keys_allowed = _key_filter(ledger, query.filters, warnings)
+    filters = [f for f in query.filters if f.field != "api_key_id"]
+    needed = {*query.dimensions, *(f.field for f in filters)}
+    per_key = keys_allowed is not None or bool(needed & _KEY_DIMENSIONS)
+    summed = list(query.metrics)
+    if query.order_by in METRICS and query.order_by not in summed:
+        summed.append(query.order_by)
+    inputs = []
+    for day in days:
+        units = [
+            unit
+            for unit in _units(ledger, book, day, today, summed, "provider" in needed).values()
+            if all(f.keeps(unit.labels.get(f.field)) for f in filters if f.field in unit.labels)
+        ]
+        targeted = dict(ledger.targeted.get(day, {})) if per_key else {}
+        spenders: list[tuple[int, float, dict[str, Any]]] = [(-1, 1.0, {})]
+        if per_key:
+            aimed: dict[int, float] = {}
+            for (key, _model), amount in targeted.items():
+                aimed[key] = aimed.get(key, 0.0) + amount
+            spenders = []
+            for key, amount in ledger.key_day_spend(day).items():
+                labels = _key_labels(ledger, key)
+                if (keys_allowed is None or key in keys_allowed) and all(
+                    f.keeps(labels.get(f.field)) for f in filters if f.field in labels
+                ):
+                    spenders.append((key, amount - aimed.get(key, 0.0), labels))
+        bucket = _bucket(day, query.granularity) if query.granularity else None
+        inputs.append(_Day(bucket, units, spenders, targeted))
+
+    def build() -> dict[str, Any]:
+        groups = _summed(inputs, query, summed)
+        ordered = _ordered(list(groups.items()), query)
+        truncated = len(ordered) > query.limit
+        if truncated:
+            warnings.append(f"Result truncated to {query.limit} rows")
+        rows = [_row(group, sums, query, quirks) for group, sums in ordered[: query.limit]]
+        metadata = {
+            "query_time_ms": 3 + len(rows) // 50,
+            "row_count": len(rows),
+            "truncated": truncated,
+        }
+        data: dict[str, Any] = {"data": rows, "metadata": metadata}
+        if warnings:
+            data["warnings"] = warnings
+        return {"data": data}
+
+    return build
+
+
+def _summed(
+    inputs: list[_Day], query: Query, summed: list[str]
+) -> dict[tuple[Any, ...], dict[str, float]]:
+    sums_by_group: dict[tuple[Any, ...], list[float]] = {}
+    for day in inputs:
+        for key, amount, labels in day.spenders:
+            for unit in day.units:
+                if key < 0:
+                    adds = unit.total
+                else:
+                    extra = day.targeted.get((key, unit.model), 0.0) if day.targeted else 0.0
+                    adds = [amount * value for value in unit.mixed]
+                    if extra:
+                        adds = [a + extra * v for a, v in zip(adds, unit.aimed, strict=True)]
+                    elif adds[0] <= 0:
+                        continue
+                # Rows are per key, shown by name: two keys of one name make two rows.
+                group = (
+                    day.bucket,
+                    *(
+                        _KeyName(labels.get(name), key)
+                        if name == "api_key_id"
+                        else unit.labels.get(name, labels.get(name))
+                        for name in query.dimensions
+                    ),
+                )
+                sums = sums_by_group.get(group)
+                if sums is None:
+                    sums_by_group[group] = list(adds)
+                else:
+                    for index, value in enumerate(adds):
+                        sums[index] += value
+    return {group: dict(zip(summed, sums, strict=True)) for group, sums in sums_by_group.items()}
+
+
+def _key_filter(ledger: Ledger, filters: Iterable[Filter], warnings: list[str]) -> set[int] | None:
+    allowed: set[int] | None = None
+    for item in filters:
+        if item.field != "api_key_id":
+            continue
+        known = {h: ledger.known_hash(h) for h in item.values}
+        for hash_, key in known.items():
+            if key is None:
+                warnings.append(f"Unknown api_key_id filter value: {hash_}")
+        chosen = {key.index for key in known.values() if key is not None}
+        if item.operator in ("neq", "not_in"):
+            chosen = {key.index for key in ledger.keys} - chosen
+        allowed = chosen if allowed is None else allowed & chosen
+    return allowed
+
+
+class _KeyName(NamedTuple):
+    name: str | None
+    key: int
+
+
+def _bucket(day: int, granularity: str) -> int:
+    if granularity == "week":
+        return week_start(day)
+    if granularity == "month":
+        return month_start(day)
+    return day
+
+
+def _row(
+    group: tuple[Any, ...], sums: dict[str, float], query: Query, quirks: Quirks
+) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    bucket = group[0]
+    if query.granularity is not None:
+        text = day_date(bucket).isoformat()
+        if quirks.analytics_bucket_format == "datetime":
+            text += "T00:00:00.000Z"
+        row[f"{quirks.analytics_bucket_key}__{query.granularity}"] = text
+    for name, value in zip(query.dimensions, group[1:], strict=True):
+        row[name] = value.name if isinstance(value, _KeyName) else value
+    for name in query.metrics:
+        value = sums[name]
+        if name in COUNTS:
+            row[name] = None if name in NULL_WHEN_ZERO and value < 0.5 else str(round(value))
+        elif name in NULL_WHEN_ZERO and value <= 0:
+            row[name] = None
+        else:
+            row[name] = round(value, 10)
+    return row
+
+
+def _ordered(
+    groups: list[tuple[tuple[Any, ...], dict[str, float]]], query: Query
+) -> list[tuple[tuple[Any, ...], dict[str, float]]]:
+    """The groups in the asked order; by a metric, only the first ``limit + 1`` (enough
+    to know whether the answer is truncated)."""
+    name = query.order_by
+    if name is not None and name in METRICS:
+        pick = heapq.nlargest if query.descending else heapq.nsmallest
+        return pick(query.limit + 1, groups, key=lambda pair: pair[1][name])
+    if name is not None and name in query.dimensions:
+        index = 1 + query.dimensions.index(name)
+        return sorted(groups, key=lambda pair: str(pair[0][index] or ""), reverse=query.descending)
+    if query.granularity is not None:
+        descending = query.descending if name == "date" else True
+        return sorted(groups, key=lambda pair: pair[0][0], reverse=descending)
+    return groups
+
+
+def analytics_answer(
+    engine: Engine, path: str, body: bytes, now: float, quirks: Quirks
+) -> dict[str, Any] | Reply | Callable[[], dict[str, Any]]:
+    """Answer an authenticated management request (call with the engine's lock held); a
+    query's answer is built by the returned callable, without the lock."""
+    wait = engine.analytics_limit.retry_after(engine.management_key, now)
+    if wait is not None:
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+        return error_reply(429, "Rate limit exceeded", headers)
+    if path == "/analytics/meta":
+        return meta_body()
+    try:
+        query = parse_query(body, engine.ledger.sim_time(now))
+    except BadQueryError as error:
+        return error_reply(400, str(error))
+    return answer_query(engine.ledger, engine.book, query, now, quirks)
