@@ -149,7 +149,7 @@ Timeout = Annotated[Seconds, _at_least(0.1)]
 
 
 def _off_or_at_least_a_second(seconds: float) -> float:
-    if 0 < seconds < 1:
+    if seconds < 0 or 0 < seconds < 1:
         raise ValueError(f"{seconds:g}s must be 0 (off) or at least 1s")
     return seconds
 
