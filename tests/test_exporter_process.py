@@ -420,13 +420,21 @@ def test_inference_key_zero_credits_are_never_taken_as_a_zero_balance(
 
 def test_an_account_with_many_pages_of_keys_is_listed_less_often(start: StartExporter) -> None:
     with Simulator(Scenario.large(), speed=0.0) as large:
-        exporter = start(large)
+        # A page of 100 keys from the in-process simulator can take longer than the 0.5 s
+        # timeout a 1 s interval allows when the machine is busy: give each request 2 s.
+        exporter = start(
+            large,
+            env={
+                "OPENROUTER_EXPORTER_POLL_INTERVAL": "4s",
+                "OPENROUTER_EXPORTER_REQUEST_TIMEOUT": "2s",
+            },
+        )
         pages = large.engine.call_counts()["keys"]
         credits = large.engine.call_counts()["credits"]
 
         wait_until(
             lambda: large.engine.call_counts()["credits"] >= credits + 3,
-            20,
+            60,
             "three more credits polls",
         )
 
