@@ -22,7 +22,7 @@ from typing import Any
 from openrouter_simulator.identity import make_uuid
 from openrouter_simulator.ledger import Ledger
 from openrouter_simulator.scenario import Quirks
-from openrouter_simulator.spend import DAY, day_date
+from openrouter_simulator.spend import DAY, MixEntry, day_date
 
 WINDOW_DAYS = 30
 
@@ -78,15 +78,19 @@ class ActivityBook:
         return cached
 
     def _build(self, day: int) -> tuple[BaseRow, ...]:
-        total = self.ledger.day_spend(day)
-        if total <= 0:
+        runaway = self.ledger.runaways.spent_on(day)  # extra spend on one model each
+        total = self.ledger.day_spend(day) - sum(runaway.values())
+        if total + sum(runaway.values()) <= 0:
             return ()
         rng = random.Random(f"{self.scenario.seed}:tokens:{day}")
         rows: list[BaseRow] = []
-        for entry in self.ledger.model.mix(day).entries:
+        entries = list(self.ledger.model.mix(day).entries)
+        mixed = {entry.model for entry in entries}
+        entries += [MixEntry(m, 0, 0.0) for m in runaway if m not in mixed]
+        for entry in entries:
             model = self.scenario.models[entry.model]
             endpoint = model.endpoints[entry.endpoint]
-            usage = total * entry.share
+            usage = total * entry.share + runaway.pop(entry.model, 0.0)
             byok = usage * endpoint.byok_ratio
             u1, u2, u3 = rng.random(), rng.random(), rng.random()
             if usage < 1e-9:
