@@ -13,7 +13,7 @@ import yaml
 
 from mixin.alerts.credits import credit_rules
 from mixin.alerts.exporter import exporter_rules
-from mixin.alerts.keys import key_rules
+from mixin.alerts.keys import key_rules, runaway_key_alert
 from mixin.config import MixinConfig
 
 OUTPUT = Path("alerts") / "openrouter-alerts.yml"
@@ -33,7 +33,12 @@ HEADER = """\
 def rule_groups(config: MixinConfig) -> dict[str, Any]:
     return {
         "groups": [
-            {"name": "openrouter-credits", "rules": credit_rules(config)},
+            # A group's rules run in order, groups do not: every rule that reads the
+            # recorded spend rates sits in their group, after them.
+            {
+                "name": "openrouter-credits",
+                "rules": [*credit_rules(config), runaway_key_alert(config)],
+            },
             {"name": "openrouter-keys", "rules": key_rules(config)},
             {"name": "openrouter-exporter", "rules": exporter_rules(config)},
         ]

@@ -114,6 +114,7 @@ def expiry_alerts(config: MixinConfig) -> list[Rule]:
 
 
 def runaway_key_alert(config: MixinConfig) -> Rule:
+    # Placed in the credits group, after the recording rules it reads (mixin/alerts/__init__).
     # The key carrying most of the spend above the usual rate while the account is in the
     # first (runaway) tier of OpenRouterCreditsBurningFast at warning level. Quiet on normal
     # traffic by construction: without an account-level runaway it cannot fire. Key usage
@@ -155,4 +156,4 @@ and ignoring (key_hash, key_name)
 
 
 def key_rules(config: MixinConfig) -> list[Rule]:
-    return [*limit_alerts(config), *expiry_alerts(config), runaway_key_alert(config)]
+    return [*limit_alerts(config), *expiry_alerts(config)]
