@@ -15,12 +15,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mixin import dashboards
+from mixin import alerts, dashboards
 from mixin.config import DEFAULT
 from mixin.output import REPO_ROOT, Generator
 
 GENERATORS: list[Generator] = [
     dashboards.generate,
+    alerts.generate,
 ]
 SYNC_COPIES = REPO_ROOT / "deploy" / "kubernetes" / "sync_copies.py"
 

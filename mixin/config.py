@@ -12,6 +12,17 @@ SECONDS_PER_DAY = 86400
 
 
 @dataclass(frozen=True)
+class BurnWindows:
+    """One tier of the multi-window, multi-burn-rate spend alerts (Google SRE workbook):
+    the spend rate over ``long`` proves the burn is real, over ``short`` that it is still
+    going on, and both must exceed ``factor`` times the usual rate."""
+
+    long: str
+    short: str
+    factor: float
+
+
+@dataclass(frozen=True)
 class MixinConfig:
     """What a team may change when it adopts the dashboards and the rules."""
 
@@ -64,6 +75,22 @@ class MixinConfig:
     #: The spend rate now against the usual one: orange from 3x, red from 10x.
     spend_now_warning_ratio: float = 3
     spend_now_critical_ratio: float = 10
+
+    # ---- alert rules (mixin/alerts); the derivation is in alerts/README.md ----------------
+    #: Spend burn-rate tiers: a runaway (30m/5m at 6x the usual rate) and a sustained surge
+    #: (2h/10m at 2x). Either fires when the spend rate over both windows would also empty
+    #: the balance within the account's runway threshold.
+    burn_tiers: tuple[BurnWindows, ...] = (
+        BurnWindows(long="30m", short="5m", factor=6),
+        BurnWindows(long="2h", short="10m", factor=2),
+    )
+    burn_for: str = "2m"
+    #: A key is named as the runaway when it carries at least this share of the account's
+    #: spend above the usual rate, over the first tier's long window.
+    key_runaway_share: float = 0.5
+    #: How long a scrape target that served the exporter's build_info is remembered: a job
+    #: that served it within this time and serves it no more is "down".
+    exporter_memory: str = "7d"
 
 
 DEFAULT = MixinConfig()

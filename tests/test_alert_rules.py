@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mixin.alerts import generate, rule_groups
+from mixin.config import DEFAULT
 
 from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
@@ -290,7 +294,12 @@ def test_every_metric_the_rules_read_is_exposed_by_the_exporter(
     texts = [rule["expr"] for rule in alerting_rules()] + [
         value for rule in alerting_rules() for value in rule["annotations"].values()
     ]
-    used = {name for text in texts for name in re.findall(r"\bopenrouter_\w*[a-z]", text)}
+    # Recording rules' names (level:metric:operations) are the rules' own, not the exporter's.
+    used = {
+        name
+        for text in texts
+        for name in re.findall(r"(?<![\w:])openrouter_\w*[a-z](?![\w:])", text)
+    }
     assert used
     assert used - declared == set()
 
@@ -344,8 +353,8 @@ def test_inhibitions_name_only_alerts_that_exist() -> None:
 
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    """Prometheus with the rule file and no exporter at all: only the absent() branch of
-    OpenRouterExporterDown can become active."""
+    """Prometheus with the rule file and no exporter at all, like every Prometheus that
+    picks up a shared PrometheusRule without scraping the exporter."""
     with start_prometheus(
         tmp_path_factory.mktemp("prometheus"),
         rule_files=[RULES_FILE],
@@ -358,16 +367,70 @@ def test_prometheus_evaluates_every_shipped_rule_without_error(
     prometheus: PrometheusServer,
 ) -> None:
     rules = prometheus.wait_for_rules_evaluated(timeout=60)
-    assert {rule["name"] for rule in rules} == alert_names()
+    assert {rule["name"] for rule in rules if rule["type"] == "alerting"} == alert_names()
     assert [(r["name"], r.get("lastError")) for r in rules if r["health"] != "ok"] == []
 
 
-def test_prometheus_expands_the_exporter_down_description(prometheus: PrometheusServer) -> None:
-    alert = prometheus.wait_for_alert("OpenRouterExporterDown", timeout=60, state="pending")
-    assert alert["annotations"]["description"].startswith(
-        "No openrouter-exporter is being scraped: openrouter_exporter_build_info is absent."
+def test_a_prometheus_that_scrapes_no_exporter_raises_no_alert(
+    prometheus: PrometheusServer,
+) -> None:
+    prometheus.wait_for_rules_evaluated(timeout=60)
+    assert prometheus.alerts() == []
+
+
+# The rules are generated from the mixin config --------------------------------------------
+
+
+def stale_rule_files(root: Path = REPOSITORY) -> list[Path]:
+    return [file.path for file in generate(DEFAULT) if file.stale(root)]
+
+
+def test_the_shipped_rule_file_is_what_the_mixin_generates() -> None:
+    assert stale_rule_files() == []
+
+
+def test_python_m_mixin_check_exits_1_on_drift(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mixin", "--check"],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
-    assert alert["annotations"]["dashboard_url"] == ("http://localhost:3000/d/openrouter-overview")
+    assert result.returncode == 0, result.stderr
+    edited = tmp_path / "alerts" / "openrouter-alerts.yml"
+    edited.parent.mkdir()
+    edited.write_text(RULES_FILE.read_text(encoding="utf-8").replace("for: 5m", "for: 6m"))
+    assert stale_rule_files(tmp_path) == [Path("alerts/openrouter-alerts.yml")]
+
+
+def test_the_selector_reaches_every_series_of_the_exporter_and_up() -> None:
+    rules = rule_groups(replace(DEFAULT, selector='job="llm-costs"'))
+    queries = [
+        text
+        for group in rules["groups"]
+        for rule in group["rules"]
+        for text in [
+            rule["expr"],
+            *re.findall(r"`([^`]*)`", " ".join(rule.get("annotations", {}).values())),
+        ]
+    ]
+    series = re.findall(r"(?<![\w:])(openrouter_\w+|up)\b(\{[^}]*\})?", "\n".join(queries))
+    assert len(series) > 50
+    assert [name for name, matchers in series if not matchers.startswith('{job="llm-costs"')] == []
+
+
+def test_a_configured_grafana_url_replaces_the_external_label() -> None:
+    rules = rule_groups(replace(DEFAULT, grafana_url="https://grafana.example.com/"))
+    links = {
+        rule["annotations"]["dashboard_url"]
+        for group in rules["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+    base = "https://grafana.example.com/d/openrouter-overview"
+    assert links == {base + "?var-account={{ $labels.account | urlquery }}", base}
 
 
 # A real Alertmanager with the example configuration --------------------------------------
@@ -473,9 +536,9 @@ def test_a_critical_reaches_the_pager_receiver(
     alertmanager: AlertmanagerServer, webhook: WebhookReceiver
 ) -> None:
     alertmanager.post_alerts(
-        [openrouter_alert("OpenRouterCreditsDepletingFast", "critical", account="paged")]
+        [openrouter_alert("OpenRouterCreditsBurningFast", "critical", account="paged")]
     )
-    note = webhook.wait_for_alert("OpenRouterCreditsDepletingFast", timeout=60, account="paged")
+    note = webhook.wait_for_alert("OpenRouterCreditsBurningFast", timeout=60, account="paged")
     assert (note["receiver"], note["groupLabels"]) == ("pager", {"account": "paged"})
 
 

@@ -37,6 +37,7 @@ FOR_SECONDS = 300.0  # the shipped `for:` of the runway rules
 START_DAYS = 3.4  # runway at the start: healthy, just above the 3-day warning
 STOP_DAYS = 0.6  # freeze the drain here: below the 1-day critical, short of zero
 DRAIN_SECONDS = 50.0  # from START_DAYS to STOP_DAYS
+GRAFANA_URL = "https://grafana.example.com"  # Prometheus' external label grafana_url
 
 
 @dataclass
@@ -81,6 +82,7 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
             [ScrapeTarget("openrouter-exporter", (exporter.url.removeprefix("http://"),))],
             rule_files=[RULES_FILE],
             alertmanagers=[alertmanager.address],
+            external_labels={"grafana_url": GRAFANA_URL},
         ) as prometheus,
     ):
         prometheus.wait_for_targets_up(timeout=30)
@@ -133,7 +135,9 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
             assert days, description
             assert float(days.group(1)) < (3.0 if severity == "warning" else 1.0)
             assert alert["annotations"]["runbook_url"].endswith("#openroutercreditsrunwaylow")
-            assert "/d/openrouter-overview" in alert["annotations"]["dashboard_url"]
+            assert alert["annotations"]["dashboard_url"] == (
+                f"{GRAFANA_URL}/d/openrouter-overview?var-account=default"
+            )
 
         topped_up_at = time.time()
         simulator.engine.top_up(100 * burn_7d)

@@ -68,6 +68,12 @@ Control API (no authentication; JSON in and out; errors as ``{"error": {"code", 
     complete, its ``/activity`` rows show it on that model
 ``POST /_sim/revise`` ``{"date": "YYYY-MM-DD", "model": slug, "factor": 1.2}``
     -> ``{"date", "model", "factor", "rows"}`` (rows changed; cumulative factors)
+``POST /_sim/runaway`` ``{"key": hash, "model": slug, "factor": 50, "in_seconds"?: 0}``
+    -> ``{"key", "key_name", "model", "factor", "start" (real Unix time)}``: from then on
+    the account spends ``factor`` times its rate, the extra through that key on that model
+    (``/credits``, the key in ``/keys``, the model's ``/activity`` rows once the day is
+    completed; see :mod:`.runaway`); ``DELETE /_sim/runaway`` ends it. ``state`` shows it
+    as ``"runaway"`` (or null) and ``current_rate_per_day`` includes it.
 ``POST /_sim/reset-counts`` -> ``{"calls": {}}``
 """
 

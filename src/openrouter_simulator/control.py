@@ -110,6 +110,16 @@ def _dispatch(
         factor = _number(body, "factor")
         rows = engine.revise_day(date, model, factor)
         return {"date": date, "model": model, "factor": factor, "rows": rows}
+    if route == ("POST", "/runaway"):
+        return engine.start_runaway(
+            _text(body, "key"),
+            _text(body, "model"),
+            _number(body, "factor"),
+            _number(body, "in_seconds", optional=True, default=0.0),
+        )
+    if route == ("DELETE", "/runaway"):
+        engine.stop_runaway()
+        return {"runaway": None}
     if route == ("POST", "/reset-counts"):
         engine.reset_counts()
         return {"calls": engine.calls_detail()}

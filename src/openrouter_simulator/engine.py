@@ -23,6 +23,7 @@ from openrouter_simulator.faults import Fault, FaultBoard, FaultMode
 from openrouter_simulator.identity import format_timestamp, make_user_id
 from openrouter_simulator.keys import KeyState
 from openrouter_simulator.ledger import Ledger, NewKey
+from openrouter_simulator.runaway import Runaway
 from openrouter_simulator.scenario import LimitReset, Quirks, Scenario
 from openrouter_simulator.spend import DAY, date_day, day_date
 from openrouter_simulator.views import listed_key, money
@@ -122,6 +123,7 @@ class Engine:
                     "last_available": day_date(available).isoformat(),
                 },
                 "keys": [self._key_state(k, today, sim_now) for k in ledger.listing()],
+                "runaway": ledger.runaways.describe(ledger),
                 "faults": self.faults.describe(),
                 "quirks": dataclasses.asdict(self.quirks),
                 "calls": self.calls.describe(),
@@ -341,6 +343,34 @@ class Engine:
             if not self.book.has_model(model):
                 raise SimulatorError(f"unknown model {model!r}", 404)
             return self.book.revise(date_day(when), model, float(factor))
+
+    def start_runaway(
+        self, key_hash: str, model: str, factor: float, in_seconds: float = 0.0
+    ) -> dict[str, Any]:
+        """From ``in_seconds`` from now, the account spends ``factor`` times its rate, the
+        extra through key ``key_hash`` on ``model`` (see :mod:`.runaway`)."""
+        if factor < 1:
+            raise SimulatorError("factor must be >= 1")
+        if in_seconds < 0:
+            raise SimulatorError("in_seconds must be >= 0")
+        with self.lock:
+            now = self.clock()
+            key = self._key(key_hash)
+            if not self.book.has_model(model):
+                raise SimulatorError(f"unknown model {model!r}", 404)
+            ledger = self.ledger
+            ledger.sync(now)
+            index = next(i for i, m in enumerate(self.scenario.models) if m.slug == model)
+            start = ledger.sim_time(now + float(in_seconds))
+            ledger.runaways.begin(Runaway(key.index, index, float(factor), start))
+            described = ledger.runaways.describe(ledger)
+            assert described is not None
+            return described
+
+    def stop_runaway(self) -> None:
+        with self.lock:
+            self.ledger.sync(self.clock())
+            self.ledger.runaways.end()
 
     def reset_counts(self) -> None:
         with self.lock:

@@ -34,6 +34,7 @@ from openrouter_simulator.identity import (
     make_uuid,
 )
 from openrouter_simulator.keys import PERIODS, KeyState, Period, PeriodKind, period_start
+from openrouter_simulator.runaway import Runaways
 from openrouter_simulator.scenario import (
     DEFAULT_WORKSPACE,
     KeySpec,
@@ -84,6 +85,7 @@ class Ledger:
         self._by_hash: dict[str, KeyState] = {}
         self._by_secret: dict[str, KeyState] = {}
         self._listing: list[KeyState] | None = None
+        self.runaways = Runaways()
         self._hist_shares: dict[int, dict[int, float]] = {}
         self._start_fraction = self.model.fraction(start_real / DAY - self.start_day)
         for spec in scenario.keys:
@@ -318,6 +320,7 @@ class Ledger:
     def _accrue_piece(
         self, day: int, a: float, b: float, speed: float, real_at: Callable[[float], float]
     ) -> None:
+        self.runaways.accrue(self, day, a, b, speed, real_at)
         full = speed * self.model.spend_between(a, b)
         if full <= 0:
             return
@@ -420,7 +423,8 @@ class Ledger:
         """Instantaneous spend rate in USD per day (rhythm, speed and overdraft included)."""
         if not self.can_spend_now(now):
             return 0.0
-        rate = self.speed * self.model.rate_at(self.sim_time(now)) * DAY
+        t = self.sim_time(now)
+        rate = self.speed * self.model.rate_at(t) * DAY * self.runaways.factor_at(t)
         if self.balance > 0:
             return rate
         room = self.scenario.overdraft_limit + self.balance

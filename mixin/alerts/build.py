@@ -1,0 +1,42 @@
+"""How one alerting or recording rule is written: the selector, the runbook and the link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mixin.alerts.promql import template_with_selector, with_selector
+from mixin.alerts.templates import dashboard_url
+from mixin.config import MixinConfig
+
+Rule = dict[str, Any]
+
+
+def record(config: MixinConfig, name: str, expr: str) -> Rule:
+    return {"record": name, "expr": with_selector(expr.strip(), config.selector) + "\n"}
+
+
+def alert(
+    config: MixinConfig,
+    name: str,
+    severity: str,
+    expr: str,
+    duration: str,
+    summary: str,
+    description: str,
+    *,
+    per_account: bool = True,
+) -> Rule:
+    """An alerting rule with the four annotations every alert carries."""
+    expr = with_selector(expr.strip(), config.selector)
+    return {
+        "alert": name,
+        "expr": expr + "\n" if "\n" in expr else expr,
+        "for": duration,
+        "labels": {"severity": severity},
+        "annotations": {
+            "summary": summary,
+            "description": template_with_selector(description, config.selector),
+            "runbook_url": f"{config.runbook_base_url}#{name.lower()}",
+            "dashboard_url": dashboard_url(config.grafana_url, config.overview_uid, per_account),
+        },
+    }
