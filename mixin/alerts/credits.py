@@ -9,7 +9,15 @@ the rules compare against them. Burn-rate alerts read the spend counter
 from __future__ import annotations
 
 from mixin.alerts.build import Rule, alert, record
-from mixin.alerts.templates import ACCOUNT, DOLLARS, first_money, first_value, listing, sentences
+from mixin.alerts.templates import (
+    ACCOUNT,
+    DOLLARS,
+    first_money,
+    first_value,
+    listing,
+    listing_or,
+    sentences,
+)
 from mixin.config import SECONDS_PER_DAY, BurnWindows, MixinConfig
 
 SPEND = "openrouter_credits_used_usd_total"
@@ -77,10 +85,22 @@ def _burn_description(config: MixinConfig, severity: str) -> str:
         f"{{{{ .Labels.key_name }}}} ({{{{ .Labels.key_hash }}}}) {{{{ .Value {DOLLARS} }}}}/day",
         "none seen yet (key spend is read from /keys)",
     )
-    top_models = listing(
-        'topk(3, openrouter_model_window_spend_usd{account=%q,window="1d"} > 0)',
-        f"{{{{ .Labels.model }}}} {{{{ .Value {DOLLARS} }}}}",
-        "unknown",
+    # Today's figures from the Analytics API move the per-model counters within minutes;
+    # without them the counters move once a day, and the last completed day is what is known.
+    model_rates = (
+        "sum by (model) (max without (instance, job) "
+        f"(rate(openrouter_model_spend_usd_total{{account=%q}}[{fast.long}])))"
+    )
+    top_models = listing_or(
+        f"topk(3, {model_rates} {per_day} > 0)",
+        f"over the last {fast.long}: ",
+        f"{{{{ .Labels.model }}}} {{{{ .Value {DOLLARS} }}}}/day",
+        "on the last completed UTC day: "
+        + listing(
+            'topk(3, openrouter_model_window_spend_usd{account=%q,window="1d"} > 0)',
+            f"{{{{ .Labels.model }}}} {{{{ .Value {DOLLARS} }}}}",
+            "unknown",
+        ),
     )
     gone_in = f"(openrouter_balance_usd{{account=%q}} > 0) / {recent}{{account=%q}}"
     twice = f"{ACCOUNT} {ACCOUNT}"
@@ -103,8 +123,8 @@ def _burn_description(config: MixinConfig, severity: str) -> str:
         "(around "
         + first_value(f"time() + {gone_in}", "humanizeTimestamp", twice, "an unknown time")
         + ").",
-        f"Top keys over the last {fast.long}: {top_keys}",
-        f"top models on the last completed UTC day: {top_models}",
+        f"Top keys over the last {fast.long}: {top_keys}.",
+        f"Top models {top_models}.",
         action,
     )
 

@@ -39,10 +39,20 @@ def first_label(query: str, label: str, args: str, fallback: str) -> str:
 
 def listing(query: str, item: str, fallback: str, args: str = ACCOUNT) -> str:
     """Every sample of ``query``, each written by ``item`` (a template over ``.Labels`` and
-    ``.Value``) followed by "; "; ``fallback`` when there is none."""
+    ``.Value``), separated by "; "; ``fallback`` when there is none."""
     return (
-        f"{{{{ range printf `{query}` {args} | query }}}}{item}; "
-        f"{{{{ else }}}}{fallback}{{{{ end }}}}"
+        f"{{{{ range $i, $sample := printf `{query}` {args} | query }}}}"
+        f"{{{{ if $i }}}}; {{{{ end }}}}{item}{{{{ else }}}}{fallback}{{{{ end }}}}"
+    )
+
+
+def listing_or(query: str, intro: str, item: str, otherwise: str, args: str = ACCOUNT) -> str:
+    """``intro`` and the samples of ``query`` as :func:`listing` writes them, or ``otherwise``
+    when the query has none."""
+    return (
+        f"{{{{ with printf `{query}` {args} | query }}}}{intro}"
+        f"{{{{ range $i, $sample := . }}}}{{{{ if $i }}}}; {{{{ end }}}}{item}{{{{ end }}}}"
+        f"{{{{ else }}}}{otherwise}{{{{ end }}}}"
     )
 
 
