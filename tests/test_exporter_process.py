@@ -12,7 +12,7 @@ import pytest
 from openrouter_simulator import NewKey, Scenario, Simulator
 from tests.conftest import StartExporter
 from tests.support.activity import activity_rows, row_day, spend_by_model_provider, window_end
-from tests.support.exporter import Metrics, wait_until
+from tests.support.exporter import Metrics, start_exporter, wait_until
 
 
 def _sim_keys(sim: Simulator) -> list[dict[str, object]]:
@@ -441,3 +441,19 @@ def test_an_account_with_many_pages_of_keys_is_listed_less_often(start: StartExp
         assert pages == 11, "1,000 keys take 11 pages"
         assert large.engine.call_counts()["keys"] == pages
         assert len(exporter.metrics().series("openrouter_key_info")) == 1000
+
+
+def test_demo_takes_an_interval_from_the_environment_over_its_own_default(
+    tmp_path: Path,
+) -> None:
+    exporter = start_exporter(
+        ["demo"], {"OPENROUTER_EXPORTER_ANALYTICS_INTERVAL": "0"}, tmp_path / "demo.log"
+    )
+    try:
+        endpoints = {
+            dict(labels)["endpoint"] for labels in exporter.metrics().series("openrouter_up")
+        }
+    finally:
+        exporter.kill()
+
+    assert endpoints == {"credits", "keys", "activity"}, "analytics is off, as the variable says"

@@ -18,6 +18,7 @@ from openrouter_exporter import __version__
 from openrouter_exporter.app import Exporter, serve
 from openrouter_exporter.config import (
     SETTINGS,
+    SETTINGS_BY_KEY,
     ConfigError,
     ExporterConfig,
     FlagValue,
@@ -29,9 +30,14 @@ from openrouter_exporter.memory import limit_arenas
 from openrouter_exporter.webconfig import WebConfig, load_web_config
 
 EXIT_CONFIG = 2
-DEMO_POLL_INTERVAL = "5s"
-DEMO_ACTIVITY_INTERVAL = "1m"
-DEMO_ANALYTICS_INTERVAL = "30s"
+# What demo mode uses where neither a flag nor a variable says otherwise: polls often
+# enough that a drain is seen moving.
+DEMO_DEFAULTS = {
+    "poll_interval": "5s",
+    "activity_interval": "1m",
+    "analytics_interval": "30s",
+    "account": "demo",
+}
 log = structlog.get_logger("openrouter_exporter.cli")
 
 
@@ -198,10 +204,6 @@ def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config
     from openrouter_simulator import Scenario, Simulator
 
     demo_flags = dict(flags)
-    demo_flags.setdefault("poll_interval", DEMO_POLL_INTERVAL)
-    demo_flags.setdefault("activity_interval", DEMO_ACTIVITY_INTERVAL)
-    demo_flags.setdefault("analytics_interval", DEMO_ANALYTICS_INTERVAL)
-    demo_flags.setdefault("account", "demo")
     for key in ("config_file", "management_key", "api_key", "base_url"):
         demo_flags.pop(key, None)
     environment = {
@@ -210,6 +212,9 @@ def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config
         if not key.startswith("OPENROUTER_") or key.startswith("OPENROUTER_EXPORTER_")
     }
     environment.pop("OPENROUTER_EXPORTER_CONFIG", None)
+    for key, value in DEMO_DEFAULTS.items():
+        if not environment.get(SETTINGS_BY_KEY[key].env):
+            environment[SETTINGS_BY_KEY[key].env] = value
     try:
         base = load_config(demo_flags, environment, require_key=False)
         web_config = load_web_config(base.web_config_file)
