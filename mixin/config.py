@@ -75,6 +75,13 @@ class MixinConfig:
     #: The spend rate now against the usual one: orange from 3x, red from 10x.
     spend_now_warning_ratio: float = 3
     spend_now_critical_ratio: float = 10
+    #: "Today" row (Analytics API): spend per model and per key x model since 00:00 UTC.
+    #: Fixed ids, so that the runaway alerts can link to the model and pair panels.
+    today_row_id: int = 110
+    models_today_panel_id: int = 111
+    key_models_today_panel_id: int = 112
+    #: How many models the overview's "Spend today by model" lists.
+    models_today_count: int = 10
 
     # ---- alert rules (mixin/alerts); the derivation is in alerts/README.md ----------------
     #: Spend burn-rate tiers: a runaway (30m/5m at 6x the usual rate) and a sustained surge

@@ -10,17 +10,22 @@ exporter, every panel evaluated the way Grafana evaluates it (see
   stale at the first failed scrape; a ``rate()`` would keep its value for its window).
 * **The exporter is scraped by two jobs.** Every panel shows, series by series, what it
   shows for one of the jobs alone (the Job variable set to it): copies never add up.
+* **The exporter does not poll the Analytics API** (no management key, or analytics off):
+  the today panels are empty, which Grafana renders as "no current Analytics API data",
+  never as 0, while the rest of the dashboards show their numbers.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mixin.config import DEFAULT
 
 from tests.support.dashboards import DEMO_VALUES, PanelQuery, panel_queries
 from tests.support.exporter import ExporterProcess, start_exporter
@@ -39,7 +44,7 @@ INSTANT = [q for q in QUERIES if q.instant]
 #: Prometheus' own alert state, not the exporter's: it outlives the exporter by design.
 PROMETHEUS_STATE = {"Firing alerts"}
 #: Ages since the last good poll: they must keep growing when the exporter dies.
-AGES = {"Data age", "Data age by endpoint"}
+AGES = {"Data age", "Data age by endpoint", "Analytics data age"}
 CURRENT_NUMBERS = [q for q in INSTANT if q.panel_title not in PROMETHEUS_STATE | AGES]
 AGE_QUERIES = [q for q in INSTANT if q.panel_title in AGES]
 
@@ -51,9 +56,15 @@ RELATIVE_TOLERANCE = 0.02
 SECONDS_TOLERANCE = 2.0
 
 
-def _start_demo(workdir: Path) -> ExporterProcess:
+#: The panels fed by the Analytics API (the demo polls it every 30 s).
+TODAY_METRIC = re.compile(r"\bopenrouter_(key_)?model_today_")
+TODAY_QUERIES = [q for q in INSTANT if TODAY_METRIC.search(q.expr)]
+ANALYTICS_AGE = [q for q in INSTANT if q.panel_title == "Analytics data age"]
+
+
+def _start_demo(workdir: Path, *flags: str) -> ExporterProcess:
     return start_exporter(
-        ["demo", "--demo.speed", "60"],
+        ["demo", "--demo.speed", "60", *flags],
         {"OPENROUTER_EXPORTER_POLL_INTERVAL": "1s"},
         workdir / "exporter.log",
     )
@@ -187,3 +198,54 @@ def test_panel_shows_a_single_scrape_value_when_scraped_twice(
         if not _within(query, both[key], (first[key], second[key]))
     }
     assert not outside, f"{query}: {outside}"
+
+
+# --------------------------------------------------------------------------------------
+# An exporter without the Analytics API
+
+
+@pytest.fixture(scope="module")
+def without_analytics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    workdir = tmp_path_factory.mktemp("without-analytics")
+    exporter = _start_demo(workdir, "--poll.analytics-interval", "0")
+    try:
+        address = exporter.url.removeprefix("http://")
+        with start_prometheus(
+            workdir / "prometheus", [ScrapeTarget("openrouter-exporter", (address,))]
+        ) as prometheus:
+            prometheus.wait_for_targets_up(timeout=30)
+            time.sleep(WARM_UP_SECONDS)
+            yield prometheus
+    finally:
+        exporter.kill()
+
+
+def test_the_today_panels_are_found() -> None:
+    overview = {q.panel_title for q in TODAY_QUERIES if q.dashboard_uid == DEFAULT.overview_uid}
+
+    assert {"Spent today", "Spend today by model", "Spend today by key and model"} <= overview
+    assert len(ANALYTICS_AGE) == 2
+
+
+@pytest.mark.parametrize("query", TODAY_QUERIES, ids=str)
+def test_today_panel_shows_no_number_without_the_analytics_api(
+    without_analytics: PrometheusServer, query: PanelQuery
+) -> None:
+    assert shown_values(without_analytics, query, DEMO_VALUES, time.time()) == {}
+    assert "Analytics API" in query.panel["fieldConfig"]["defaults"]["noValue"]
+
+
+@pytest.mark.parametrize("query", ANALYTICS_AGE, ids=str)
+def test_analytics_data_age_says_there_is_none_without_the_analytics_api(
+    without_analytics: PrometheusServer, query: PanelQuery
+) -> None:
+    assert shown_values(without_analytics, query, DEMO_VALUES, time.time()) == {}
+    assert "no Analytics API data" in query.panel["fieldConfig"]["defaults"]["noValue"]
+
+
+def test_the_other_panels_show_numbers_without_the_analytics_api(
+    without_analytics: PrometheusServer,
+) -> None:
+    balance = next(q for q in INSTANT if q.panel_title == "Balance")
+
+    assert shown_values(without_analytics, balance, DEMO_VALUES, time.time())

@@ -39,6 +39,7 @@ import yaml
 from mixin.__main__ import main as mixin_main
 from mixin.config import DEFAULT, MixinConfig
 from mixin.dashboards import generate as generate_dashboards
+from mixin.dashboards.queries import Series
 
 from openrouter_exporter.config import Thresholds
 from tests.support.dashboards import (
@@ -1246,6 +1247,78 @@ def test_right_now_panels_keep_the_ids_the_alerts_link_to() -> None:
     assert ids[DEFAULT.spend_now_ratio_panel_id] == "Now vs usual"
     assert ids[DEFAULT.spend_now_graph_panel_id].startswith("Spend rate")
     assert ids[DEFAULT.keys_now_panel_id].startswith("Keys driving it")
+
+
+def test_today_panels_keep_the_ids_the_alerts_can_link_to() -> None:
+    ids = {p["id"]: p["title"] for p in OVERVIEW["panels"]}
+
+    assert ids[DEFAULT.today_row_id] == "Today (Analytics API)"
+    assert ids[DEFAULT.models_today_panel_id] == "Spend today by model"
+    assert ids[DEFAULT.key_models_today_panel_id] == "Spend today by key and model"
+
+
+TODAY_METRIC = re.compile(r"openrouter_(key_)?model_today_")
+
+
+def _today_panels() -> list[tuple[str, Json]]:
+    return [
+        (file, panel)
+        for file, panel in QUERY_PANELS
+        if any(TODAY_METRIC.search(t["expr"]) for t in panel["targets"])
+    ]
+
+
+@pytest.mark.parametrize(("file", "panel"), _today_panels(), ids=_ids(_today_panels()))
+def test_today_panels_are_guarded_by_the_analytics_poll_and_say_when_it_is_absent(
+    file: str, panel: Json
+) -> None:
+    """The today gauges outlive a failed analytics poll in the exposition, and are absent
+    without a management key: the panels join them with the latest analytics poll and name
+    the Analytics API in their no-value text, so that absent never reads as 0."""
+    for target in panel["targets"]:
+        assert target["instant"]
+        assert (
+            'openrouter_up{job=~"$job", account=~"$account", endpoint=~"analytics"}'
+            in (target["expr"])
+        )
+    assert "Analytics API" in panel["fieldConfig"]["defaults"]["noValue"]
+
+
+def test_every_today_panel_is_found() -> None:
+    titles = {panel["title"] for _, panel in _today_panels()}
+
+    assert titles == {
+        "Spent today",
+        "Spend today by model",
+        "Spend today by key and model",
+        "Selected models: spend today",
+        "Selected models: requests today",
+        "Selected models: tokens today",
+        "Today by model",
+        "Selected keys: spend today by model",
+    }
+
+
+def test_liveness_guard_of_a_drilldown_panel_ignores_the_model_and_key_variables() -> None:
+    """``openrouter_up`` has no model or key label: a guard narrowed by them would match
+    nothing as soon as one model or key is selected."""
+    narrowed = Series(DEFAULT).narrowed('model=~"$model"', 'key_hash=~"$key"')
+
+    guard = narrowed.live("analytics")
+
+    assert guard == (
+        '(max by (account) (openrouter_up{job=~"$job", account=~"$account", '
+        'endpoint=~"analytics"}) == 1)'
+    )
+    assert 'model=~"$model"' in narrowed("openrouter_model_today_spend_usd")
+
+
+def test_exporter_version_names_the_revision() -> None:
+    panel = next(p for p in OVERVIEW["panels"] if p["title"] == "Exporter version")
+    (target,) = panel["targets"]
+
+    assert target["expr"].startswith("max by (version, revision, python_version) (")
+    assert "{{revision}}" in target["legendFormat"]
 
 
 def test_python_dash_m_mixin_check_passes_on_the_committed_files() -> None:

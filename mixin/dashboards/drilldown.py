@@ -4,6 +4,7 @@ spend and limits by key."""
 from __future__ import annotations
 
 from mixin.config import SECONDS_PER_DAY, MixinConfig
+from mixin.dashboards import today
 from mixin.dashboards.frame import (
     dashboard,
     dashboard_link,
@@ -469,6 +470,7 @@ def drilldown(config: MixinConfig) -> Json:
     keys = s.narrowed(KEY)
     grid = Grid()
     headline(config, models, keys, grid)
+    today.drilldown_row(config, models, keys, grid)
     model_panels(config, models, ledger, grid)
     key_panels(config, keys, grid)
     return dashboard(

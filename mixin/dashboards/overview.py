@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mixin.config import SECONDS_PER_DAY, MixinConfig
+from mixin.dashboards import today
 from mixin.dashboards.frame import dashboard, dashboard_link, drilldown_url, runbooks_link
 from mixin.dashboards.panels import (
     USD_PER_DAY,
@@ -672,14 +673,16 @@ def per_model_data_lag_stat(s: Series) -> Json:
 def exporter_version_stat(config: MixinConfig) -> Json:
     return stat(
         "Exporter version",
-        "Version of the running exporter and its Python, from `openrouter_exporter_build_info`.",
+        "Version of the running exporter, the source revision it was built from "
+        '("unknown" when the build could not tell, as in an editable install) and its '
+        "Python, from `openrouter_exporter_build_info`.",
         [
             Target(
                 dedup(
-                    "version, python_version",
+                    "version, revision, python_version",
                     Series(config, (JOB,))("openrouter_exporter_build_info"),
                 ),
-                "v{{version}} · Python {{python_version}}",
+                "v{{version}} ({{revision}}) · Python {{python_version}}",
             )
         ],
         unit="none",
@@ -739,6 +742,7 @@ def overview(config: MixinConfig) -> Json:
     grid.band(
         8, (4, money["week"]), (7, money["share"]), (7, money["providers"]), (6, money["cost"])
     )
+    today.overview_row(config, s, grid)
     grid.row("Keys and alerts")
     grid.band(
         9,

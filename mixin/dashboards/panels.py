@@ -355,6 +355,7 @@ def table(
     transformations: Sequence[Json],
     sort_by: str | None = None,
     descending: bool = False,
+    no_value: str | None = None,
 ) -> Json:
     return _panel(
         "table",
@@ -363,6 +364,7 @@ def table(
         targets,
         defaults=_defaults(
             unit,
+            no_value=no_value,
             custom={
                 "align": "auto",
                 "cellOptions": {"type": "auto"},

@@ -35,20 +35,24 @@ class Series:
 
     config: MixinConfig
     matchers: tuple[str, ...] = (JOB, ACCOUNT)
+    #: Matchers of a drill-down's model or key variables: labels ``openrouter_up`` lacks.
+    narrowing: tuple[str, ...] = ()
 
     def __call__(self, metric: str, *extra: str) -> str:
         """``metric{<mixin selector>, <dashboard matchers>, <extra>}``."""
-        parts = [m for m in (self.config.selector, *self.matchers, *extra) if m]
+        parts = [m for m in (self.config.selector, *self.matchers, *self.narrowing, *extra) if m]
         return f"{metric}{{{', '.join(parts)}}}" if parts else metric
 
     def narrowed(self, *extra: str) -> Series:
         """The same selectors with more matchers (a drill-down's model or key variables)."""
-        return Series(self.config, (*self.matchers, *extra))
+        return Series(self.config, self.matchers, (*self.narrowing, *extra))
 
     def live(self, endpoints: str) -> str:
         """Accounts whose exporter is scraped now and whose latest poll of one of
-        ``endpoints`` (a regex) succeeded: the guard of counter-based numbers."""
-        up = self("openrouter_up", f'endpoint=~"{endpoints}"')
+        ``endpoints`` (a regex) succeeded: the guard of counter-based numbers. Not
+        narrowed: ``openrouter_up`` has no model or key label, so a selected model or key
+        would match no series and empty every guarded panel."""
+        up = Series(self.config, self.matchers)("openrouter_up", f'endpoint=~"{endpoints}"')
         return f"(max by (account) ({up}) == 1)"
 
     def guarded(self, expr: str, endpoints: str) -> str:
