@@ -19,6 +19,7 @@ from mixin.dashboards.panels import (
     Target,
     bargauge,
     data_link,
+    merged_columns,
     override,
     stat,
     table,
@@ -421,29 +422,14 @@ def model_ledger_table(config: MixinConfig, ledger: Series) -> Json:
         "`openrouter_model_completion_tokens_total`, `openrouter_model_reasoning_tokens_total`).",
         [Target(expr, instant=True, table=True) for _, expr in columns.values()],
         unit="currencyUSD",
-        transformations=[
-            {"id": "merge", "options": {}},
+        transformations=merged_columns(
             {
-                "id": "organize",
-                "options": {
-                    "excludeByName": {"Time": True},
-                    "indexByName": {},
-                    "renameByName": {
-                        "model": "Model",
-                        "provider": "Provider",
-                        **{ref: name for ref, (name, _) in columns.items()},
-                    },
-                },
+                "model": "Model",
+                "provider": "Provider",
+                **{ref: name for ref, (name, _) in columns.items()},
             },
-            {
-                "id": "organize",
-                "options": {
-                    "excludeByName": {},
-                    "indexByName": {name: index for index, name in enumerate(order)},
-                    "renameByName": {},
-                },
-            },
-        ],
+            order,
+        ),
         overrides=[
             *(override("byName", name, unit="short", decimals=0) for name in counts),
             override("byName", "Cost per request", decimals=4),

@@ -383,6 +383,32 @@ def table(
     )
 
 
+def merged_columns(
+    renames: dict[str, str], order: Sequence[str], hidden: Sequence[str] = ()
+) -> list[Json]:
+    """Table transformations that merge one instant query per column into one row per
+    series, hide ``Time`` and ``hidden``, rename labels and values, then order the columns."""
+    return [
+        {"id": "merge", "options": {}},
+        {
+            "id": "organize",
+            "options": {
+                "excludeByName": {"Time": True, **dict.fromkeys(hidden, True)},
+                "indexByName": {},
+                "renameByName": renames,
+            },
+        },
+        {
+            "id": "organize",
+            "options": {
+                "excludeByName": {},
+                "indexByName": {name: index for index, name in enumerate(order)},
+                "renameByName": {},
+            },
+        },
+    ]
+
+
 def alertlist(title: str, description: str, name_filter: str) -> Json:
     """Grafana's alert list, showing the data-source-managed rules whose name contains
     ``name_filter`` (the Prometheus rules, once the data source has ``manageAlerts``)."""

@@ -9,6 +9,7 @@ from mixin.dashboards.panels import (
     Steps,
     Target,
     data_link,
+    merged_columns,
     override,
     piechart,
     table,
@@ -118,32 +119,18 @@ def keys_table(config: MixinConfig, s: Series, title: str) -> Json:
         "apart. Click a key to open it in the drill-down.",
         [Target(t.expr, instant=True, table=True) for t in targets],
         unit="currencyUSD",
-        transformations=[
-            {"id": "merge", "options": {}},
+        transformations=merged_columns(
             {
-                "id": "organize",
-                "options": {
-                    "excludeByName": {"Time": True, "Value #A": True},
-                    "indexByName": {},
-                    "renameByName": {
-                        "account": "Account",
-                        "key_hash": "Key hash",
-                        "key_label": "Masked key",
-                        "key_name": "Key",
-                        "limit_reset": "Limit reset",
-                        **names,
-                    },
-                },
+                "account": "Account",
+                "key_hash": "Key hash",
+                "key_label": "Masked key",
+                "key_name": "Key",
+                "limit_reset": "Limit reset",
+                **names,
             },
-            {
-                "id": "organize",
-                "options": {
-                    "excludeByName": {},
-                    "indexByName": {name: index for index, name in enumerate(columns)},
-                    "renameByName": {},
-                },
-            },
-        ],
+            columns,
+            hidden=["Value #A"],
+        ),
         overrides=[
             override("byName", "Key", links=[open_key]),
             override("byName", "Key hash", links=[open_key]),

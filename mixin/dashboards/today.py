@@ -17,6 +17,7 @@ from mixin.dashboards.panels import (
     Target,
     bargauge,
     data_link,
+    merged_columns,
     override,
     stat,
     table,
@@ -244,28 +245,10 @@ def models_today_table(s: Series) -> Json:
         [Target(expr, instant=True, table=True) for _, expr in columns.values()],
         unit="currencyUSD",
         no_value=NO_ANALYTICS_DATA,
-        transformations=[
-            {"id": "merge", "options": {}},
-            {
-                "id": "organize",
-                "options": {
-                    "excludeByName": {"Time": True},
-                    "indexByName": {},
-                    "renameByName": {
-                        "model": "Model",
-                        **{ref: name for ref, (name, _) in columns.items()},
-                    },
-                },
-            },
-            {
-                "id": "organize",
-                "options": {
-                    "excludeByName": {},
-                    "indexByName": {name: index for index, name in enumerate(order)},
-                    "renameByName": {},
-                },
-            },
-        ],
+        transformations=merged_columns(
+            {"model": "Model", **{ref: name for ref, (name, _) in columns.items()}},
+            order,
+        ),
         overrides=[
             *(override("byName", name, unit="short", decimals=0) for name in counts),
             override("byName", "Cost per request", decimals=4),
