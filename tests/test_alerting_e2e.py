@@ -19,16 +19,7 @@ from openrouter_simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.activity import activity_rows, burn_per_day
 from tests.support.exporter import start_exporter
-from tests.support.prometheus import (
-    ALERTMANAGER_EXAMPLE,
-    RULES_FILE,
-    ScrapeTarget,
-    WebhookReceiver,
-    alertmanager_config_with_webhook,
-    load_yaml,
-    start_alertmanager,
-    start_prometheus,
-)
+from tests.support.prometheus import alerting_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -72,19 +63,11 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
     )
     with (
         exporter,
-        WebhookReceiver() as webhook,
-        start_alertmanager(
-            tmp_path / "alertmanager",
-            alertmanager_config_with_webhook(load_yaml(ALERTMANAGER_EXAMPLE), webhook.url),
-        ) as alertmanager,
-        start_prometheus(
-            tmp_path / "prometheus",
-            [ScrapeTarget("openrouter-exporter", (exporter.url.removeprefix("http://"),))],
-            rule_files=[RULES_FILE],
-            alertmanagers=[alertmanager.address],
-            external_labels={"grafana_url": GRAFANA_URL},
-        ) as prometheus,
+        alerting_stack(
+            tmp_path, exporter.url, external_labels={"grafana_url": GRAFANA_URL}
+        ) as stack,
     ):
+        prometheus, webhook = stack.prometheus, stack.webhook
         prometheus.wait_for_targets_up(timeout=30)
         prometheus.wait_for_query('openrouter_days_remaining{window="7d"} > 3', timeout=30)
 

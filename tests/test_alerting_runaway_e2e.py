@@ -20,16 +20,7 @@ import pytest
 from openrouter_simulator import Simulator
 from tests.conftest import simulator_env
 from tests.support.exporter import start_exporter
-from tests.support.prometheus import (
-    ALERTMANAGER_EXAMPLE,
-    RULES_FILE,
-    ScrapeTarget,
-    WebhookReceiver,
-    alertmanager_config_with_webhook,
-    load_yaml,
-    start_alertmanager,
-    start_prometheus,
-)
+from tests.support.prometheus import alerting_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -52,20 +43,8 @@ def test_a_50x_runaway_pages_within_minutes_naming_the_key(
     exporter = start_exporter(
         [], simulator_env(simulator, tmp_path / "state"), tmp_path / "exporter.log"
     )
-    with (
-        exporter,
-        WebhookReceiver() as webhook,
-        start_alertmanager(
-            tmp_path / "alertmanager",
-            alertmanager_config_with_webhook(load_yaml(ALERTMANAGER_EXAMPLE), webhook.url),
-        ) as alertmanager,
-        start_prometheus(
-            tmp_path / "prometheus",
-            [ScrapeTarget("openrouter-exporter", (exporter.url.removeprefix("http://"),))],
-            rule_files=[RULES_FILE],
-            alertmanagers=[alertmanager.address],
-        ) as prometheus,
-    ):
+    with exporter, alerting_stack(tmp_path, exporter.url) as stack:
+        prometheus, webhook = stack.prometheus, stack.webhook
         prometheus.wait_for_targets_up(timeout=30)
         prometheus.wait_for_query('openrouter_burn_rate_usd_per_day{window="7d"} > 0', timeout=60)
         prometheus.wait_for_query(

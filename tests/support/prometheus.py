@@ -36,7 +36,8 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -636,3 +637,33 @@ def _matches(labels: Mapping[str, str], alertname: str | None, wanted: Mapping[s
     if alertname is not None and labels.get("alertname") != alertname:
         return False
     return all(labels.get(name) == value for name, value in wanted.items())
+
+
+@dataclass(frozen=True)
+class AlertingStack:
+    webhook: WebhookReceiver
+    alertmanager: AlertmanagerServer
+    prometheus: PrometheusServer
+
+
+@contextmanager
+def alerting_stack(
+    workdir: Path, exporter_url: str, *, external_labels: Mapping[str, str] | None = None
+) -> Iterator[AlertingStack]:
+    """Prometheus scraping the exporter at ``exporter_url`` with the shipped rules, sending to
+    Alertmanager with the example configuration, which sends to a webhook receiver."""
+    with (
+        WebhookReceiver() as webhook,
+        start_alertmanager(
+            workdir / "alertmanager",
+            alertmanager_config_with_webhook(load_yaml(ALERTMANAGER_EXAMPLE), webhook.url),
+        ) as alertmanager,
+        start_prometheus(
+            workdir / "prometheus",
+            [ScrapeTarget("openrouter-exporter", (exporter_url.removeprefix("http://"),))],
+            rule_files=[RULES_FILE],
+            alertmanagers=[alertmanager.address],
+            external_labels=external_labels,
+        ) as prometheus,
+    ):
+        yield AlertingStack(webhook, alertmanager, prometheus)
