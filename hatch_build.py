@@ -1,7 +1,7 @@
 """Hatch build hook: record the git commit a build came from.
 
 The revision goes into the wheel's ``.dist-info/extra_metadata/REVISION``, where
-``openrouter_exporter.revision`` reads it for ``openrouter_exporter_build_info{revision}``,
+``openrouter_exporter.serving.revision`` reads it for ``openrouter_exporter_build_info{revision}``,
 and into the sdist's root ``REVISION``, so that a wheel built from the sdist (no git there)
 carries the same commit. It is, first found:
 

@@ -29,13 +29,13 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import CollectorRegistry
 
-from openrouter_exporter.collector import SnapshotCollector
-from openrouter_exporter.config import load_config
-from openrouter_exporter.exposition import Exposition
+from openrouter_exporter.config.loader import load_config
+from openrouter_exporter.core.snapshot import SnapshotStore
 from openrouter_exporter.logsetup import configure_logging
-from openrouter_exporter.poller import AccountPoller, initial_snapshot
-from openrouter_exporter.snapshot import SnapshotStore
-from openrouter_exporter.state import StateStore
+from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot
+from openrouter_exporter.serving.collector import SnapshotCollector
+from openrouter_exporter.serving.exposition import Exposition
+from openrouter_exporter.storage.sqlite_state import StateStore
 
 
 @dataclass(frozen=True)

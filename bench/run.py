@@ -58,11 +58,11 @@ from bench.processes import (
 )
 from bench.render import RenderTiming, measure_render
 from bench.report import Machine, machine, number, table
-from openrouter_exporter.client import KEYS_PAGE_SIZE
-from openrouter_exporter.config import load_config
+from openrouter_exporter.config.loader import load_config
 from openrouter_exporter.endpoints.keys import keys_interval
-from openrouter_exporter.exposition import PROMETHEUS_TEXT
-from openrouter_exporter.poller import planned_endpoints
+from openrouter_exporter.openrouter.client import KEYS_PAGE_SIZE
+from openrouter_exporter.polling.poller import planned_endpoints
+from openrouter_exporter.serving.exposition import PROMETHEUS_TEXT
 
 SCENARIOS = ("small", "large")
 TARGET_RATIO = 0.5

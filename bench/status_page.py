@@ -28,9 +28,10 @@ from pathlib import Path
 from bench.loadgen import LoadResult, percentile, run_load
 from bench.processes import Processes, SimulatorProcess, start_exporter, start_simulator
 from bench.render import snapshot_store
-from openrouter_exporter.state import Sample, StateStore
-from openrouter_exporter.status import build_status, status_json
-from openrouter_exporter.statuspage import render_page
+from openrouter_exporter.core.ledger import Sample
+from openrouter_exporter.status_page.html import render_page
+from openrouter_exporter.status_page.view import build_status, status_json
+from openrouter_exporter.storage.sqlite_state import StateStore
 
 HOUR = 3600.0
 PAGE_CONNECTIONS = 1

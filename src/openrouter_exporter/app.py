@@ -11,14 +11,14 @@ import httpx
 import structlog
 
 from openrouter_exporter import __version__
-from openrouter_exporter.config import SETTINGS_BY_KEY, ExporterConfig
-from openrouter_exporter.listeners import ListenError, bind, systemd_sockets
-from openrouter_exporter.poller import AccountPoller, initial_snapshot
-from openrouter_exporter.server import MetricsServer, Site
-from openrouter_exporter.snapshot import SnapshotStore
-from openrouter_exporter.state import StateStore
-from openrouter_exporter.status_routes import StatusRoutes
-from openrouter_exporter.webconfig import WebConfig
+from openrouter_exporter.config.loader import SETTINGS_BY_KEY, ExporterConfig
+from openrouter_exporter.core.snapshot import SnapshotStore
+from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot
+from openrouter_exporter.serving.listeners import ListenError, bind, systemd_sockets
+from openrouter_exporter.serving.server import MetricsServer, Site
+from openrouter_exporter.serving.web_config import WebConfig
+from openrouter_exporter.status_page.routes import StatusRoutes
+from openrouter_exporter.storage.sqlite_state import StateStore
 
 log = structlog.get_logger("openrouter_exporter.app")
 

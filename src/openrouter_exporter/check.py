@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-from openrouter_exporter.config import ExporterConfig
-from openrouter_exporter.endpoint_name import EndpointName
-from openrouter_exporter.poller import AccountPoller, initial_snapshot
-from openrouter_exporter.snapshot import AccountSnapshot, EndpointHealth, KeyReading, SnapshotStore
-from openrouter_exporter.state import StateStore
+from openrouter_exporter.config.loader import ExporterConfig
+from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.snapshot import (
+    AccountSnapshot,
+    EndpointHealth,
+    KeyReading,
+    SnapshotStore,
+)
+from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot
+from openrouter_exporter.storage.sqlite_state import StateStore
 
 TOP_MODELS = 5
 KEY_NEAR_LIMIT_SHARE = 0.1

@@ -16,7 +16,7 @@ import structlog
 
 from openrouter_exporter import __version__
 from openrouter_exporter.app import Exporter, serve
-from openrouter_exporter.config import (
+from openrouter_exporter.config.loader import (
     SETTINGS,
     SETTINGS_BY_KEY,
     ConfigError,
@@ -24,10 +24,10 @@ from openrouter_exporter.config import (
     FlagValue,
     load_config,
 )
-from openrouter_exporter.listeners import ListenError
 from openrouter_exporter.logsetup import configure_logging
-from openrouter_exporter.memory import limit_arenas
-from openrouter_exporter.webconfig import WebConfig, load_web_config
+from openrouter_exporter.polling.memory import limit_arenas
+from openrouter_exporter.serving.listeners import ListenError
+from openrouter_exporter.serving.web_config import WebConfig, load_web_config
 
 EXIT_CONFIG = 2
 # What demo mode uses where neither a flag nor a variable says otherwise: polls often

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
-from openrouter_exporter.state import Sample, StateStore
+from openrouter_exporter.core.ledger import Sample
+from openrouter_exporter.storage.sqlite_state import StateStore
 from openrouter_simulator import Simulator
 
 CHROMIUM = "/usr/bin/chromium"

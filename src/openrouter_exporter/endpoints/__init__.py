@@ -1,7 +1,7 @@
 """The registry of endpoint definitions, in polling order (usage sources before /credits).
 
 Adding an endpoint: write its definition in a module of this package, name it in
-:class:`~openrouter_exporter.endpoint_name.EndpointName`, and register it below.
+:class:`~openrouter_exporter.core.endpoint_name.EndpointName`, and register it below.
 """
 
 from openrouter_exporter.endpoints.activity import Activity

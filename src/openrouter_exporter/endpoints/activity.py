@@ -7,14 +7,14 @@ from datetime import UTC, datetime, time, timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from openrouter_exporter.activity import ACTIVITY_WINDOW_DAYS, summarize
-from openrouter_exporter.client import ErrorKind, FetchError
-from openrouter_exporter.config import AccountConfig, ExporterConfig
-from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.core.activity_windows import ACTIVITY_WINDOW_DAYS, summarize
+from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.ledger import LedgerAmounts, LedgerRow, monotonic_totals
+from openrouter_exporter.core.snapshot import AccountSnapshot, ActivityReading
 from openrouter_exporter.endpoints.base import POLLED, Endpoint, Poll
-from openrouter_exporter.models import ActivityRow
-from openrouter_exporter.snapshot import AccountSnapshot, ActivityReading
-from openrouter_exporter.state import LedgerAmounts, LedgerRow, monotonic_totals
+from openrouter_exporter.openrouter.client import ErrorKind, FetchError
+from openrouter_exporter.openrouter.models import ActivityRow
 
 _MODEL_LABELS = ["account", "model", "provider"]
 

@@ -1,6 +1,7 @@
 """``POST /analytics/query`` (management key): today per model and per key x model, and the
-per-model counters moved by today's figures (see :mod:`openrouter_exporter.analytics` for
-what is asked, :mod:`openrouter_exporter.reconcile` for how it meets ``/activity``)."""
+per-model counters moved by today's figures (see
+:mod:`openrouter_exporter.endpoints.analytics_readings` for what is asked,
+:mod:`openrouter_exporter.core.reconcile` for how it meets ``/activity``)."""
 
 import asyncio
 import time
@@ -10,7 +11,11 @@ from datetime import UTC, datetime
 import structlog
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from openrouter_exporter.analytics import (
+from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.ledger import monotonic_totals
+from openrouter_exporter.core.snapshot import AccountSnapshot
+from openrouter_exporter.endpoints.analytics_readings import (
     OTHER,
     AnalyticsReading,
     ModelToday,
@@ -25,13 +30,9 @@ from openrouter_exporter.analytics import (
     todays_models,
     top_pairs,
 )
-from openrouter_exporter.analytics_models import AnalyticsMeta, AnalyticsResult
-from openrouter_exporter.client import ErrorKind, FetchError
-from openrouter_exporter.config import AccountConfig, ExporterConfig
-from openrouter_exporter.endpoint_name import EndpointName
 from openrouter_exporter.endpoints.base import POLLED, Endpoint, Poll
-from openrouter_exporter.snapshot import AccountSnapshot
-from openrouter_exporter.state import monotonic_totals
+from openrouter_exporter.openrouter.analytics_models import AnalyticsMeta, AnalyticsResult
+from openrouter_exporter.openrouter.client import ErrorKind, FetchError
 
 META_REFRESH_SECONDS = 3600.0
 UNSUPPORTED = "unsupported"

@@ -3,7 +3,7 @@
 A definition says when the endpoint applies to an account, how often it is polled, with
 which key, how one poll turns the answer into the account's reading, and which metric
 families render that reading. The schedule, health, logs and publishing are generic
-(:mod:`openrouter_exporter.poller`) and know no endpoint by name.
+(:mod:`openrouter_exporter.polling.poller`) and know no endpoint by name.
 """
 
 import enum
@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 
 from prometheus_client.core import Metric
 
-from openrouter_exporter.client import OpenRouterClient
-from openrouter_exporter.config import AccountConfig, ExporterConfig
-from openrouter_exporter.endpoint_name import EndpointName
-from openrouter_exporter.snapshot import AccountSnapshot
-from openrouter_exporter.state import StateStore
+from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.snapshot import AccountSnapshot
+from openrouter_exporter.openrouter.client import OpenRouterClient
+from openrouter_exporter.storage.sqlite_state import StateStore
 
 POLLED = "Refreshed by the exporter's poller, never fetched on scrape."
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator, Sequence
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from openrouter_exporter.client import ErrorKind, FetchError
-from openrouter_exporter.config import AccountConfig
-from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.ledger import Sample
+from openrouter_exporter.core.snapshot import AccountSnapshot, CreditsReading
 from openrouter_exporter.endpoints.base import POLLED, Endpoint, Key, Poll
-from openrouter_exporter.snapshot import AccountSnapshot, CreditsReading
-from openrouter_exporter.state import Sample
+from openrouter_exporter.openrouter.client import ErrorKind, FetchError
 
 PRUNE_EVERY_SECONDS = 3600.0
 ZERO_CREDITS = "zero_credits"

@@ -1,10 +1,10 @@
 """``GET /key`` (inference key, when there is no management key): the calling key alone."""
 
-from openrouter_exporter.config import AccountConfig
-from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.snapshot import KeyReading
 from openrouter_exporter.endpoints.base import Endpoint, Key, Poll
 from openrouter_exporter.endpoints.key_readings import carry_over, key_fingerprint, key_reading
-from openrouter_exporter.snapshot import KeyReading
 
 
 class CurrentKey(Endpoint):

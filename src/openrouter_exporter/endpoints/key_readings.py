@@ -8,9 +8,9 @@ from datetime import datetime
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pydantic import SecretStr
 
+from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading
 from openrouter_exporter.endpoints.base import POLLED
-from openrouter_exporter.models import KeyUsage
-from openrouter_exporter.snapshot import AccountSnapshot, KeyReading
+from openrouter_exporter.openrouter.models import KeyUsage
 
 KEY_HASH_LENGTH = 12
 _KEY_LABELS = ["account", "key_hash", "key_name"]

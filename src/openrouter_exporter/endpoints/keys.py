@@ -4,8 +4,9 @@ from collections.abc import Iterable, Sequence
 
 from prometheus_client.core import Metric
 
-from openrouter_exporter.config import AccountConfig
-from openrouter_exporter.endpoint_name import EndpointName
+from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading
 from openrouter_exporter.endpoints.base import Endpoint, Poll
 from openrouter_exporter.endpoints.key_readings import (
     KEY_HASH_LENGTH,
@@ -13,7 +14,6 @@ from openrouter_exporter.endpoints.key_readings import (
     key_families,
     key_reading,
 )
-from openrouter_exporter.snapshot import AccountSnapshot, KeyReading
 
 # /keys costs a request per 100 keys: an account with many keys is listed less often, so
 # that it never costs OpenRouter more than 100 /keys requests an hour (with /credits 60,

@@ -1,0 +1,1 @@
+"""Settings: the catalogue, the schema, the sources and the checks between them."""

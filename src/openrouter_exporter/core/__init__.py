@@ -1,0 +1,1 @@
+"""The domain: snapshots, the ledger, reconciliation, the forecast; no I/O."""

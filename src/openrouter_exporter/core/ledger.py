@@ -1,0 +1,73 @@
+"""The per-model ledger's types and its pure rules, apart from where they are stored.
+
+A ledger row is one completed UTC day of one (model, provider, provider endpoint); the
+per-model counters are the ledger's sums, and within one process they never fall.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class LedgerAmounts:
+    """The ledger's columns: what one (model, provider) cost and carried."""
+
+    spend: float = 0.0
+    byok_spend: float = 0.0
+    requests: float = 0.0
+    prompt_tokens: float = 0.0
+    completion_tokens: float = 0.0  # reasoning tokens included
+    reasoning_tokens: float = 0.0
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One completed UTC day of one (model, provider, provider endpoint)."""
+
+    day: date
+    model: str
+    provider: str
+    endpoint: str
+    amounts: LedgerAmounts
+
+
+@dataclass(frozen=True)
+class ModelTotals:
+    """The ledger's sums for one (model, provider): the per-model counters."""
+
+    model: str
+    provider: str
+    amounts: LedgerAmounts
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One reading of the credits used and bought, as the exporter stored it."""
+
+    timestamp: float
+    total_usage: float
+    total_credits: float
+
+
+def monotonic_totals(
+    previous: tuple[ModelTotals, ...] | None, current: tuple[ModelTotals, ...]
+) -> tuple[ModelTotals, ...]:
+    """Never let a counter fall within one process, whatever the ledger says: each field
+    of each (model, provider) at the higher of ``previous`` and ``current``."""
+    if not previous:
+        return current
+    before = {(item.model, item.provider): item for item in previous}
+    merged = []
+    for item in current:
+        old = before.pop((item.model, item.provider), None)
+        if old is None:
+            merged.append(item)
+            continue
+        highest = {
+            field.name: max(getattr(item.amounts, field.name), getattr(old.amounts, field.name))
+            for field in dataclasses.fields(LedgerAmounts)
+        }
+        merged.append(dataclasses.replace(item, amounts=LedgerAmounts(**highest)))
+    merged.extend(before.values())
+    return tuple(sorted(merged, key=lambda item: (item.model, item.provider)))

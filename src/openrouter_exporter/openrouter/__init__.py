@@ -1,0 +1,1 @@
+"""OpenRouter's HTTP API: the client and the wire models of its answers."""

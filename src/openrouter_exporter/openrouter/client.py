@@ -1,0 +1,388 @@
+"""HTTP client for the OpenRouter endpoints the exporter reads. No Prometheus here.
+
+Every failure becomes a :class:`FetchError` with a ``reason`` (the label value of
+``openrouter_api_errors_total``) and a ``kind`` the poller acts on. Error texts are
+OpenRouter's own message, shortened and scrubbed of the key; the key never appears in a
+``repr``, an exception or a log line.
+"""
+
+import email.utils
+import enum
+import json
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Annotated, Any, TypeVar
+
+import httpx
+from pydantic import (
+    BaseModel,
+    SecretStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+
+from openrouter_exporter import __version__
+from openrouter_exporter.openrouter.analytics_models import (
+    AnalyticsMeta,
+    AnalyticsQuery,
+    AnalyticsResult,
+    InvalidAnswerError,
+    parse_meta_answer,
+    parse_query_answer,
+)
+from openrouter_exporter.openrouter.models import (
+    ActivityRow,
+    ApiKey,
+    Credits,
+    CreditsResponse,
+    CurrentKey,
+    CurrentKeyResponse,
+)
+
+KEYS_PAGE_SIZE = 100
+# Failure reasons counted from 0 on every endpoint polled, so that increase() sees the first
+# one: the exporter's own kinds and the HTTP statuses OpenRouter documents. Any other status
+# is counted as http_<status> once it occurs.
+DOCUMENTED_STATUSES = (400, 401, 402, 403, 404, 408, 429, 500, 502, 503)
+KNOWN_ERROR_REASONS = (
+    "timeout",
+    "connection",
+    "invalid_response",
+    "internal",
+    *(f"http_{status}" for status in DOCUMENTED_STATUSES),
+)
+MAX_KEYS_PAGES = 1000
+_MAX_MESSAGE = 200
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+class ErrorKind(enum.Enum):
+    AUTH = "auth"  # 401: key invalid, revoked or missing
+    FORBIDDEN = "forbidden"  # 403: wrong key type, key limit or workspace budget
+    RATE_LIMITED = "rate_limited"  # 429
+    SERVER = "server"  # 5xx, 524, 529
+    CLIENT = "client"  # other 4xx
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    INVALID_RESPONSE = "invalid_response"
+    INTERNAL = "internal"  # the exporter's own fault (a bug, a state write that failed)
+
+
+class FetchError(Exception):
+    def __init__(
+        self,
+        kind: ErrorKind,
+        reason: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.reason = reason
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+
+class OpenRouterClient:
+    """One key against one base URL. ``on_request`` is called once per HTTP request sent."""
+
+    def __init__(
+        self,
+        base_url: str,
+        key: SecretStr,
+        *,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._key = key
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/",
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": f"openrouter-exporter/{__version__}"},
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenRouterClient(base_url={str(self._client.base_url)!r})"
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def credits(self, on_request: Callable[[], None]) -> Credits:
+        body = await self._get("credits", {}, on_request)
+        return self._parse(CreditsResponse, body, "credits").data
+
+    async def current_key(self, on_request: Callable[[], None]) -> CurrentKey:
+        body = await self._get("key", {}, on_request)
+        return self._parse(CurrentKeyResponse, body, "key").data
+
+    async def keys(
+        self, on_request: Callable[[], None], workspace_id: str | None = None
+    ) -> list[ApiKey]:
+        """Every key of a workspace (the default one without an id), disabled ones included,
+        over all pages."""
+        keys: list[ApiKey] = []
+        seen: set[str] = set()
+        for page in range(MAX_KEYS_PAGES):
+            params = {"include_disabled": "true", "offset": str(page * KEYS_PAGE_SIZE)}
+            if workspace_id:
+                params["workspace_id"] = workspace_id
+            body = await self._get("keys", params, on_request)
+            items = _data_list(body, "keys")
+            parsed = _parse_items(ApiKey, items)
+            fresh = [key for key in parsed if key.hash not in seen]
+            if parsed and not fresh:
+                # An API that ignores `offset` would otherwise be paged forever.
+                raise FetchError(
+                    ErrorKind.INVALID_RESPONSE,
+                    "invalid_response",
+                    f"/keys page at offset {params['offset']} repeats earlier keys",
+                )
+            seen.update(key.hash for key in fresh)
+            keys.extend(fresh)
+            if len(items) < KEYS_PAGE_SIZE:
+                return keys
+        raise FetchError(
+            ErrorKind.INVALID_RESPONSE,
+            "invalid_response",
+            f"/keys did not end after {MAX_KEYS_PAGES} pages",
+        )
+
+    async def activity(self, on_request: Callable[[], None]) -> list[ActivityRow]:
+        # Parsed straight from the bytes: the whole 30-day window of a large account is
+        # thousands of rows, and skipping the intermediate dicts halves the peak memory.
+        raw = await self._get_bytes("activity", {}, on_request)
+        try:
+            answer = _ActivityAnswer.model_validate_json(raw)
+        except ValidationError as error:
+            first = error.errors(include_input=False, include_url=False)[0]
+            problem = (
+                "a body that is not JSON"
+                if first["type"] == "json_invalid"
+                else "an answer without a `data` list"
+            )
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/activity answered 200 with {problem}",
+                status=200,
+            ) from None
+        rows = [row for row in answer.data if row is not None]
+        if answer.data and not rows:
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"none of the {len(answer.data)} items has the expected shape of ActivityRow",
+                status=200,
+            )
+        return rows
+
+    async def analytics_query(
+        self, query: AnalyticsQuery, on_request: Callable[[], None]
+    ) -> AnalyticsResult:
+        response = await self._send("POST", "analytics/query", {}, on_request, query.body())
+        try:
+            result = parse_query_answer(self._json(response.content, "analytics/query"), query)
+        except InvalidAnswerError as error:
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/analytics/query answered 200 with {error}",
+                status=200,
+            ) from None
+        return replace(result, server_time=_server_time(response))
+
+    async def analytics_meta(self, on_request: Callable[[], None]) -> AnalyticsMeta:
+        body = await self._get("analytics/meta", {}, on_request)
+        try:
+            return parse_meta_answer(body)
+        except InvalidAnswerError as error:
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/analytics/meta answered 200 with {error}",
+                status=200,
+            ) from None
+
+    async def _get(self, path: str, params: dict[str, str], on_request: Callable[[], None]) -> Any:
+        return self._json(await self._get_bytes(path, params, on_request), path)
+
+    @staticmethod
+    def _json(content: bytes, path: str) -> Any:
+        try:
+            return json.loads(content)
+        except ValueError:
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/{path} answered 200 with a body that is not JSON",
+                status=200,
+            ) from None
+
+    async def _get_bytes(
+        self, path: str, params: dict[str, str], on_request: Callable[[], None]
+    ) -> bytes:
+        return (await self._send("GET", path, params, on_request)).content
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        on_request: Callable[[], None],
+        body: Any = None,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._key.get_secret_value()}"}
+        on_request()
+        try:
+            response = await self._client.request(
+                method, path, params=params, headers=headers, json=body
+            )
+        except httpx.TimeoutException:
+            raise FetchError(
+                ErrorKind.TIMEOUT, "timeout", f"/{path} did not answer in time"
+            ) from None
+        except httpx.HTTPError as error:
+            raise FetchError(
+                ErrorKind.CONNECTION,
+                "connection",
+                f"/{path} could not be reached: {type(error).__name__}",
+            ) from None
+        if response.status_code != 200:
+            raise self._http_error(path, response)
+        return response
+
+    def _http_error(self, path: str, response: httpx.Response) -> FetchError:
+        status = response.status_code
+        message = _shorten(self._scrub(_error_message(response)))
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
+        if status == 401:
+            kind = ErrorKind.AUTH
+        elif status == 403:
+            kind = ErrorKind.FORBIDDEN
+        elif status == 429:
+            kind = ErrorKind.RATE_LIMITED
+        elif status == 408:
+            kind = ErrorKind.TIMEOUT  # "Operation timed out": the query was too heavy
+        elif status >= 500:
+            kind = ErrorKind.SERVER
+        else:
+            kind = ErrorKind.CLIENT
+        return FetchError(
+            kind,
+            f"http_{status}",
+            f"/{path} answered {status}: {message}",
+            status=status,
+            retry_after=retry_after,
+        )
+
+    def _scrub(self, text: str) -> str:
+        secret = self._key.get_secret_value()
+        return text.replace(secret, "[redacted]") if secret else text
+
+    @staticmethod
+    def _parse(model: type[_ModelT], body: Any, path: str) -> _ModelT:
+        try:
+            return model.model_validate(body)
+        except ValidationError as error:
+            first = error.errors(include_input=False, include_url=False)[0]
+            location = ".".join(str(part) for part in first["loc"]) or "body"
+            raise FetchError(
+                ErrorKind.INVALID_RESPONSE,
+                "invalid_response",
+                f"/{path} answer does not match the expected shape at {location}: {first['msg']}",
+                status=200,
+            ) from None
+
+
+def _drop_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> ActivityRow | None:
+    try:
+        row: ActivityRow = handler(value)
+    except ValidationError:
+        return None
+    return row
+
+
+class _ActivityAnswer(BaseModel):
+    """``{"data": [row, ...]}``; a row that cannot be understood becomes ``None``."""
+
+    data: list[Annotated[ActivityRow | None, WrapValidator(_drop_if_invalid)]]
+
+
+def _data_list(body: Any, path: str) -> list[Any]:
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        raise FetchError(
+            ErrorKind.INVALID_RESPONSE,
+            "invalid_response",
+            f"/{path} answer has no `data` list",
+            status=200,
+        )
+    return data
+
+
+def _parse_items(model: type[_ModelT], items: list[Any]) -> list[_ModelT]:
+    """Parse each item; an item that cannot be understood is dropped, not the whole answer."""
+    parsed: list[_ModelT] = []
+    for item in items:
+        try:
+            parsed.append(model.model_validate(item))
+        except ValidationError:
+            continue
+    if items and not parsed:
+        raise FetchError(
+            ErrorKind.INVALID_RESPONSE,
+            "invalid_response",
+            f"none of the {len(items)} items has the expected shape of {model.__name__}",
+            status=200,
+        )
+    return parsed
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+    return response.reason_phrase or "no error message"
+
+
+def _shorten(text: str) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= _MAX_MESSAGE else one_line[: _MAX_MESSAGE - 1] + "…"
+
+
+def _server_time(response: httpx.Response) -> float | None:
+    """OpenRouter's clock from the ``Date`` header: it decides which UTC day is today."""
+    try:
+        return email.utils.parsedate_to_datetime(response.headers.get("Date", "")).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - now
+    if seconds != seconds:
+        return None
+    return max(0.0, min(seconds, 86400.0))

@@ -1,0 +1,1 @@
+"""The poller, its schedule, back-off and advice."""

@@ -1,0 +1,1 @@
+"""HTTP: listeners, web config, negotiation, the collector and the exposition."""

@@ -1,0 +1,360 @@
+"""The HTTP side: ``/`` (status page), ``/status.json``, ``/metrics`` (or the telemetry path),
+``/healthz``, ``/readyz``, on one or more listening sockets.
+
+A thread per connection, so a slow client never holds up another scrape; every connection
+has a read timeout, and TLS handshakes happen in the connection's own thread. ``/metrics``
+serves the cached rendering of the latest snapshot and never calls OpenRouter. Basic auth,
+when configured, guards ``/``, ``/status.json`` and ``/metrics``; the probes answer without
+credentials because they reveal nothing and orchestrators cannot send any.
+"""
+
+import base64
+import binascii
+import contextlib
+import functools
+import hashlib
+import hmac
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import bcrypt
+import structlog
+
+from openrouter_exporter import __version__
+from openrouter_exporter.core.snapshot import SnapshotStore
+from openrouter_exporter.serving.exposition import (
+    OPENMETRICS_TEXT,
+    PROMETHEUS_TEXT,
+    Exposition,
+)
+from openrouter_exporter.serving.negotiation import choose_format, choose_gzip
+from openrouter_exporter.serving.web_config import WebConfig
+from openrouter_exporter.status_page.routes import PATHS as STATUS_PATHS
+from openrouter_exporter.status_page.routes import StatusRoutes
+
+CONNECTION_TIMEOUT = 10.0
+# Bounds threads and memory under hostile clients; far above what any set of scrapers needs.
+MAX_CONNECTIONS = 128
+# A request's line and headers must arrive within this, however slowly the bytes trickle.
+REQUEST_HEAD_DEADLINE = 10.0
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
+    b"Connection: close\r\n\r\n"
+)
+log = structlog.get_logger("openrouter_exporter.server")
+
+
+@functools.cache
+def _dummy_hash() -> bytes:
+    """Checked when the user is unknown, so that a wrong user name costs about as long as a
+    wrong password; made on first use, as making it costs a bcrypt round."""
+    return bcrypt.hashpw(b"openrouter-exporter", bcrypt.gensalt(rounds=10))
+
+
+class BasicAuth:
+    """Checks ``Authorization: Basic`` against bcrypt hashes, remembering good credentials."""
+
+    def __init__(self, users: dict[str, bytes]) -> None:
+        self._users = users
+        self._verified: set[bytes] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._users)
+
+    def allows(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        user, sep, password = decoded.partition(":")
+        if not sep:
+            return False
+        fingerprint = hashlib.sha256(decoded.encode()).digest()
+        with self._lock:
+            known = any(hmac.compare_digest(fingerprint, item) for item in self._verified)
+        if known:
+            return True
+        hashed = self._users.get(user)
+        try:
+            matches = bcrypt.checkpw(password.encode(), hashed or _dummy_hash())
+        except ValueError:
+            matches = False
+        valid = matches and hashed is not None
+        if valid:
+            with self._lock:
+                self._verified.add(fingerprint)
+        return valid
+
+
+class Site:
+    """What every listener serves, and the limits they share: one exposition cache, one
+    connection budget, one reaper of slow clients."""
+
+    def __init__(
+        self,
+        store: SnapshotStore,
+        web_config: WebConfig,
+        status: StatusRoutes,
+        *,
+        telemetry_path: str,
+        exporter_metrics: bool,
+    ) -> None:
+        self.store = store
+        self.exposition = Exposition(store, exporter_metrics=exporter_metrics)
+        self.web_config = web_config
+        self.basic_auth = BasicAuth(web_config.basic_auth_users)
+        self.status = status
+        self.telemetry_path = telemetry_path
+        # path: (what answers it, whether basic auth guards it)
+        self.routes: dict[str, tuple[Callable[[_Handler, bool], None], bool]] = {
+            "/healthz": (_Handler.healthz, False),
+            "/readyz": (_Handler.readyz, False),
+            **{path: (_Handler.status_page, True) for path in STATUS_PATHS},
+            telemetry_path: (_Handler.metrics, True),
+        }
+        # A request line is a debug event: skip formatting it unless debug is on.
+        self.log_requests = bool(log.bind().is_enabled_for(logging.DEBUG))
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._reading: dict[socket.socket, float] = {}
+        self._reading_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def reading_started(self, connection: socket.socket) -> None:
+        with self._reading_lock:
+            self._reading[connection] = time.monotonic()
+
+    def reading_done(self, connection: socket.socket) -> None:
+        with self._reading_lock:
+            self._reading.pop(connection, None)
+
+    def _reap_slow_readers(self, stop: threading.Event) -> None:
+        """Close connections whose request head takes too long (slowloris)."""
+        while not stop.wait(1.0):
+            now = time.monotonic()
+            with self._reading_lock:
+                late = [
+                    c for c, since in self._reading.items() if now - since > REQUEST_HEAD_DEADLINE
+                ]
+            for connection in late:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+    def _warm_after_polls(self, stop: threading.Event) -> None:
+        """Render ahead each time the store publishes a new snapshot."""
+        version = self.store.current().version
+        while not stop.is_set():
+            published = self.store.wait_newer(version, timeout=1.0)
+            if published is not None:
+                self.exposition.warm()
+                version = published.version
+
+    def start(self) -> None:
+        threading.Thread(
+            target=self._reap_slow_readers, args=(self._stopping,), name="http-reaper", daemon=True
+        ).start()
+        threading.Thread(
+            target=self._warm_after_polls, args=(self._stopping,), name="prerender", daemon=True
+        ).start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+class MetricsServer(ThreadingHTTPServer):
+    """Serves a :class:`Site` on one listening socket (bound, or passed by systemd)."""
+
+    daemon_threads = True
+
+    def __init__(self, listener: socket.socket, site: Site) -> None:
+        self.address_family = listener.family
+        self.site = site
+        super().__init__(listener.getsockname()[:2], _Handler, bind_and_activate=False)
+        self.socket.close()
+        self.socket = listener
+        self.server_address = listener.getsockname()
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection failed", client=str(client_address[0]))
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.site.slots.acquire(blocking=False):
+            if self.site.web_config.tls is None:
+                with contextlib.suppress(OSError):
+                    request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.site.reading_done(request)
+            self.site.slots.release()
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True
+        )
+        thread.start()
+        return thread
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: MetricsServer
+    protocol_version = "HTTP/1.1"
+    # Not the stdlib's "HTTP/0.9": a request line that cannot be parsed gets a 400 with a
+    # status line and headers, not a bare HTML page that an HTTP client cannot read.
+    default_request_version = "HTTP/1.0"
+    server_version = f"openrouter-exporter/{__version__}"
+    sys_version = ""
+    timeout = CONNECTION_TIMEOUT
+    # Without this a response waits behind Nagle's algorithm for the client's delayed ACK
+    # of the header segment: 40 ms a request on Linux whenever the body is small.
+    disable_nagle_algorithm = True
+    # Buffered, so that the headers and a body of up to 64 KiB leave in one send.
+    wbufsize = 1 << 16
+
+    def setup(self) -> None:
+        tls = self.server.site.web_config.tls
+        if tls is not None:
+            self.request.settimeout(self.timeout)
+            self.request = tls.context().wrap_socket(self.request, server_side=True)
+        super().setup()
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (TimeoutError, ConnectionError, ssl.SSLError):
+            self.close_connection = True
+
+    def handle_one_request(self) -> None:
+        # The clock for a request's head starts with its first byte, not while idle between
+        # keep-alive requests (the per-read timeout covers idleness).
+        try:
+            self.rfile.peek(1)  # type: ignore[attr-defined]
+        except (TimeoutError, ConnectionError, ssl.SSLError, ValueError):
+            self.close_connection = True
+            return
+        self.server.site.reading_started(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.site.reading_done(self.connection)
+
+    def end_headers(self) -> None:
+        self.server.site.reading_done(self.connection)
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.server.site.log_requests:
+            return
+        log.debug("http", client=self.client_address[0], message=format % args)
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def _method_not_allowed(self) -> None:
+        self.close_connection = True
+        self._send(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            b"method not allowed\n",
+            "text/plain",
+            extra={"Allow": "GET, HEAD"},
+        )
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed  # noqa: N815
+
+    def _serve(self, *, head: bool) -> None:
+        site = self.server.site
+        route = site.routes.get(self.path.split("?", 1)[0])
+        if route is None:
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head=head)
+            return
+        answer, guarded = route
+        auth = site.basic_auth
+        if guarded and auth.enabled and not auth.allows(self.headers.get("Authorization")):
+            self._send(
+                HTTPStatus.UNAUTHORIZED,
+                b"unauthorized\n",
+                "text/plain",
+                head=head,
+                extra={"WWW-Authenticate": 'Basic realm="openrouter-exporter"'},
+            )
+            return
+        answer(self, head)
+
+    def healthz(self, head: bool) -> None:
+        self._send(HTTPStatus.OK, b"ok\n", "text/plain", head=head)
+
+    def readyz(self, head: bool) -> None:
+        if self.server.site.store.current().ready:
+            self._send(HTTPStatus.OK, b"ready\n", "text/plain", head=head)
+        else:
+            self._send(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                b"first poll not finished\n",
+                "text/plain",
+                head=head,
+            )
+
+    def metrics(self, head: bool) -> None:
+        openmetrics_format = choose_format(self.headers.get("Accept"))
+        gzipped = choose_gzip(self.headers.get("Accept-Encoding"))
+        vary = {"Vary": "Accept-Encoding, Accept"}
+        if openmetrics_format is None or gzipped is None:
+            self._send(
+                HTTPStatus.NOT_ACCEPTABLE,
+                b"acceptable: text/plain or application/openmetrics-text, gzip or identity\n",
+                "text/plain",
+                head=head,
+                extra=vary,
+            )
+            return
+        body = self.server.site.exposition.render(
+            openmetrics_format=openmetrics_format, gzipped=gzipped
+        )
+        content_type = OPENMETRICS_TEXT if openmetrics_format else PROMETHEUS_TEXT
+        extra = {"Content-Encoding": "gzip", **vary} if gzipped else vary
+        self._send(HTTPStatus.OK, body, content_type, head=head, extra=extra)
+
+    def _send(
+        self,
+        status: HTTPStatus,
+        body: bytes,
+        content_type: str,
+        *,
+        head: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in {**self.server.site.web_config.headers, **(extra or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def status_page(self, head: bool) -> None:
+        page = self.server.site.status.render(self.path.split("?", 1)[0])
+        self._send(HTTPStatus.OK, page.body, page.content_type, head=head, extra=page.headers)

@@ -1,0 +1,1 @@
+"""The status page at / and /status.json: view model, HTML, charts, routes."""

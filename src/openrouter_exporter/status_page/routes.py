@@ -1,0 +1,74 @@
+"""Serves ``/`` (the status page) and ``/status.json`` from the snapshot and the state.
+
+A rendering is reused for the same snapshot within :data:`REUSE_SECONDS`, so that a wall
+screen, a few browsers and a chat bot polling the page cost one rendering between two
+polls, and a burst of page loads cannot take CPU time from ``/metrics``. The ages on the
+page are at most that much older than the clock.
+"""
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from openrouter_exporter.core.snapshot import SnapshotStore
+from openrouter_exporter.status_page.html import SECURITY_HEADERS, render_page
+from openrouter_exporter.status_page.view import (
+    SampleHistory,
+    StatusView,
+    build_status,
+    status_json,
+)
+
+REUSE_SECONDS = 5.0
+PATHS = ("/", "/status.json")
+_JSON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+
+
+class StatusRoutes:
+    def __init__(
+        self,
+        store: SnapshotStore,
+        history: SampleHistory,
+        clock: Callable[[], float] = time.time,
+        *,
+        metrics_path: str = "/metrics",
+    ) -> None:
+        self._store = store
+        self._history = history
+        self._metrics_path = metrics_path
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._key: tuple[int, int] | None = None
+        self._view: StatusView | None = None
+        self._cache: dict[str, Rendered] = {}
+
+    def render(self, path: str) -> Rendered:
+        """The answer to ``path``, one of :data:`PATHS`."""
+        snapshot = self._store.current()
+        now = self._clock()
+        key = (snapshot.version, int(now // REUSE_SECONDS))
+        with self._lock:
+            if key != self._key:
+                self._key, self._view, self._cache = key, None, {}
+            cached = self._cache.get(path)
+            if cached is not None:
+                return cached
+            if self._view is None:
+                self._view = build_status(snapshot, self._history, now)
+            if path == "/":
+                body = render_page(self._view, self._metrics_path).encode()
+                rendered = Rendered(body, "text/html; charset=utf-8", SECURITY_HEADERS)
+            else:
+                text = json.dumps(status_json(self._view), allow_nan=False, separators=(",", ":"))
+                rendered = Rendered(text.encode(), "application/json", _JSON_HEADERS)
+            self._cache[path] = rendered
+            return rendered

@@ -1,0 +1,1 @@
+"""Where state outlives the process: the embedded SQLite store."""

@@ -1,0 +1,1 @@
+"""End to end: real Prometheus and Alertmanager, install paths."""

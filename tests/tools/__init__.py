@@ -1,0 +1,1 @@
+"""Tests that need external tools: promtool, amtool, Chromium, kubectl, systemd."""

@@ -1,0 +1,1 @@
+"""In-process unit tests: no external tools, no subprocess."""
