@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from openrouter_exporter.config.loader import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import ModelTotals, monotonic_totals
+from openrouter_exporter.core.limits import Limit
 
 _ReadingT = TypeVar("_ReadingT")
 
@@ -92,6 +93,7 @@ class AccountSnapshot:
     readings: Mapping[EndpointName, Any] = field(default_factory=dict)
     forecasts: tuple[WindowForecast, ...] = ()
     health: Mapping[EndpointName, EndpointHealth] = field(default_factory=dict)
+    limits: tuple[Limit, ...] = ()
 
     def reading(self, endpoint: EndpointName, kind: type[_ReadingT]) -> _ReadingT | None:
         """The latest good reading of ``endpoint``, or ``None`` if it was never fetched."""
