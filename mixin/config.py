@@ -43,9 +43,17 @@ class MixinConfig:
     #: rules compare against the published metric; dashboards colour with these defaults.
     runway_warning_days: float = 3
     runway_critical_days: float = 1
-    #: A key near its limit has under 10% of it left (warning), under 1% it is at the limit.
+    #: A key near its limit has under 10% of it left, under 1% it is at the limit (the Keys
+    #: table's colours; the limit alerts read the projection below instead).
     key_near_limit_ratio: float = 0.1
     key_at_limit_ratio: float = 0.01
+    #: A limit (key, workspace, guardrail budget) projected to be reached before it resets
+    #: warns when that is within this horizon, and pages within the critical one or once
+    #: reached. ``for`` is short: the projection is steady and a reached limit refuses now.
+    limit_warning_horizon_seconds: float = 24 * 3600
+    limit_critical_horizon_seconds: float = 3600
+    limit_warning_for: str = "5m"
+    limit_critical_for: str = "2m"
     #: A key expiring within 7 days is a warning, within 1 day critical.
     key_expiry_warning_days: float = 7
     key_expiry_critical_days: float = 1

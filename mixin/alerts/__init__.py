@@ -14,6 +14,7 @@ import yaml
 from mixin.alerts.credits import credit_rules
 from mixin.alerts.exporter import exporter_rules
 from mixin.alerts.keys import key_rules, runaway_key_alert
+from mixin.alerts.limits import limit_rules
 from mixin.config import MixinConfig
 from mixin.output import GeneratedFile
 
@@ -41,6 +42,7 @@ def rule_groups(config: MixinConfig) -> dict[str, Any]:
                 "rules": [*credit_rules(config), runaway_key_alert(config)],
             },
             {"name": "openrouter-keys", "rules": key_rules(config)},
+            {"name": "openrouter-limits", "rules": limit_rules(config)},
             {"name": "openrouter-exporter", "rules": exporter_rules(config)},
         ]
     }

@@ -1,4 +1,5 @@
-"""The key alerts: spending limits, expiry, and the key driving a runaway."""
+"""The key alerts: expiry, and the key driving a runaway (a key's spending limit is one of
+the limits of :mod:`mixin.alerts.limits`)."""
 
 from __future__ import annotations
 
@@ -8,63 +9,6 @@ from mixin.alerts.templates import KEY, first_money, first_value, sentences
 from mixin.config import SECONDS_PER_DAY, MixinConfig
 
 _ENABLED = "unless on (account, key_hash) (openrouter_key_disabled == 1)"
-
-
-def _limit_description(ending: str) -> str:
-    remaining = first_money(
-        "openrouter_key_limit_remaining_usd{account=%q,key_hash=%q}", KEY, fallback="?"
-    )
-    limit = first_money("openrouter_key_limit_usd{account=%q,key_hash=%q}", KEY, fallback="?")
-    reset = (
-        "{{ with printf `openrouter_key_info{account=%q,key_hash=%q}` $labels.account "
-        '$labels.key_hash | query }}{{ with . | first | label "limit_reset" }}{{ . }} '
-        "(00:00 UTC){{ else }}never{{ end }}{{ else }}never{{ end }}"
-    )
-    return sentences(
-        "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) of account {{ $labels.account }}",
-        f"has {remaining} left of its {limit} limit ({{{{ $value | humanizePercentage }}}}).",
-        f"Limit reset: {reset}.",
-        ending,
-    )
-
-
-_LEFT = "openrouter_key_limit_remaining_usd / (openrouter_key_limit_usd > 0)"
-
-
-def limit_alerts(config: MixinConfig) -> list[Rule]:
-    # Only keys with a limit have openrouter_key_limit_*; disabled keys never page. Under
-    # the at-limit ratio OpenRouter already refuses requests that cost more than is left.
-    return [
-        alert(
-            config,
-            "OpenRouterKeyLimitLow",
-            "warning",
-            f"""
-{_LEFT} < {config.key_near_limit_ratio:g}
-{_ENABLED}
-""",
-            "15m",
-            "An OpenRouter API key is close to its spending limit.",
-            _limit_description(
-                'Once it is reached, requests with this key fail with 403 "Key limit exceeded".'
-            ),
-        ),
-        alert(
-            config,
-            "OpenRouterKeyLimitLow",
-            "critical",
-            f"""
-{_LEFT} < {config.key_at_limit_ratio:g}
-{_ENABLED}
-""",
-            "5m",
-            "An OpenRouter API key has reached its spending limit; its requests fail.",
-            _limit_description(
-                'Requests with this key fail with 403 "Key limit exceeded": raise the limit or'
-                " switch the workload to another key."
-            ),
-        ),
-    ]
 
 
 def expiry_alerts(config: MixinConfig) -> list[Rule]:
@@ -156,4 +100,4 @@ and ignoring (key_hash, key_name)
 
 
 def key_rules(config: MixinConfig) -> list[Rule]:
-    return [*limit_alerts(config), *expiry_alerts(config)]
+    return expiry_alerts(config)

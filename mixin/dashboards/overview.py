@@ -135,8 +135,8 @@ def keys_near_limit_stat(config: MixinConfig, s: Series) -> Json:
         "Keys near limit",
         f"Enabled keys with less than {config.key_near_limit_ratio:.0%} of their spending "
         "limit left: `openrouter_key_limit_remaining_usd` / `openrouter_key_limit_usd`, "
-        "without the keys `openrouter_key_disabled` marks disabled (the "
-        "OpenRouterKeyLimitLow alert's condition; unlimited keys never count). Zero "
+        "without the keys `openrouter_key_disabled` marks disabled (the Keys table's orange; "
+        "unlimited keys never count). Zero "
         "only when `openrouter_key_info` shows keys; no value when the keys were never "
         "fetched.",
         [

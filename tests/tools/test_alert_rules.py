@@ -191,8 +191,16 @@ def test_every_alert_has_the_four_annotations() -> None:
     assert missing == {}
 
 
-def test_summaries_are_static() -> None:
-    assert [r["alert"] for r in alerting_rules() if "{{" in r["annotations"]["summary"]] == []
+def test_summaries_are_static_or_name_the_account_first_and_query_nothing() -> None:
+    """A summary is a pager's one line: fixed text, or (per-limit alerts) "acme: ..." from
+    the alert's own labels and value."""
+    wrong = [
+        r["alert"]
+        for r in alerting_rules()
+        if "{{" in (summary := r["annotations"]["summary"])
+        and (not summary.startswith("{{ $labels.account }}: ") or "query" in summary)
+    ]
+    assert wrong == []
 
 
 def test_descriptions_are_templated_with_the_account_or_target() -> None:
@@ -513,9 +521,11 @@ def test_a_critical_key_alert_does_not_mute_another_keys_warning(
 ) -> None:
     alertmanager.post_alerts(
         [
-            openrouter_alert("OpenRouterKeyLimitLow", "critical", account="keys", key_hash="a1"),
-            openrouter_alert("OpenRouterKeyLimitLow", "warning", account="keys", key_hash="a1"),
-            openrouter_alert("OpenRouterKeyLimitLow", "warning", account="keys", key_hash="b2"),
+            openrouter_alert(
+                "OpenRouterKeyExpiringSoon", "critical", account="keys", key_hash="a1"
+            ),
+            openrouter_alert("OpenRouterKeyExpiringSoon", "warning", account="keys", key_hash="a1"),
+            openrouter_alert("OpenRouterKeyExpiringSoon", "warning", account="keys", key_hash="b2"),
         ]
     )
     wait_until(
@@ -529,6 +539,38 @@ def test_a_critical_key_alert_does_not_mute_another_keys_warning(
         ("a1", "critical"): "active",
         ("a1", "warning"): "suppressed",
         ("b2", "warning"): "active",
+    }
+
+
+def test_a_critical_limit_alert_mutes_the_warning_of_that_limit_only(
+    alertmanager: AlertmanagerServer,
+) -> None:
+    limit = {"account": "walls", "scope": "key_limit", "id": "a1"}
+    alertmanager.post_alerts(
+        [
+            openrouter_alert("OpenRouterLimitReachedSoon", "critical", **limit, period="monthly"),
+            openrouter_alert("OpenRouterLimitReachedSoon", "warning", **limit, period="monthly"),
+            openrouter_alert("OpenRouterLimitReachedSoon", "warning", **limit, period="daily"),
+            openrouter_alert(
+                "OpenRouterLimitReachedSoon",
+                "warning",
+                **{**limit, "scope": "api_key"},
+                period="monthly",
+            ),
+        ]
+    )
+    wait_until(
+        lambda: len(alertmanager.alerts(account="walls")) == 4, 30, "four limit alerts are stored"
+    )
+    found = {
+        (a["labels"]["scope"], a["labels"]["period"], a["labels"]["severity"]): a["status"]["state"]
+        for a in alertmanager.alerts(account="walls")
+    }
+    assert found == {
+        ("key_limit", "monthly", "critical"): "active",
+        ("key_limit", "monthly", "warning"): "suppressed",
+        ("key_limit", "daily", "warning"): "active",
+        ("api_key", "monthly", "warning"): "active",
     }
 
 

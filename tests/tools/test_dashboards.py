@@ -638,16 +638,17 @@ def test_days_remaining_stat_reads_the_same_windows_as_the_runway_alert() -> Non
         assert window in panel["targets"][0]["expr"], title
 
 
-def test_keys_near_limit_stat_uses_the_key_limit_alerts_warning_ratio() -> None:
-    ratios = sorted(
-        float(m.group(1))
-        for expr in _alert_expressions("OpenRouterKeyLimitLow")
-        for m in re.finditer(r"<\s*([0-9.]+)", expr)
-    )
+def test_keys_near_limit_stat_counts_the_keys_the_keys_table_colours_orange() -> None:
+    table = next(p for p in OVERVIEW["panels"] if p["title"] == "Keys")
+    (remaining,) = [
+        o for o in table["fieldConfig"]["overrides"] if o["matcher"]["options"] == "Remaining %"
+    ]
+    (thresholds,) = [p["value"] for p in remaining["properties"] if p["id"] == "thresholds"]
+    green = next(step["value"] for step in thresholds["steps"] if step["color"] == "green")
     panel = next(p for p in OVERVIEW["panels"] if p["title"] == "Keys near limit")
     match = re.search(r"<\s*([0-9.]+)", panel["targets"][0]["expr"])
     assert match is not None
-    assert float(match.group(1)) == max(ratios)
+    assert float(match.group(1)) == green
 
 
 @pytest.mark.parametrize("file", FILES)
