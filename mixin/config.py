@@ -90,6 +90,11 @@ class MixinConfig:
     key_models_today_panel_id: int = 112
     #: How many models the overview's "Spend today by model" lists.
     models_today_count: int = 10
+    #: "Limits" row: every limit by projected exhaustion; its "Used" column turns orange from
+    #: this share of the limit (red at 100%).
+    limits_row_id: int = 120
+    limits_panel_id: int = 121
+    limit_used_warning_ratio: float = 0.9
 
     # ---- alert rules (mixin/alerts); the derivation is in alerts/README.md ----------------
     #: Spend burn-rate tiers: a runaway (30m/5m at 6x the usual rate) and a sustained surge
