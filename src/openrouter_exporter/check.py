@@ -15,6 +15,8 @@ from typing import TextIO
 
 from openrouter_exporter.config.loader import ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.limit_text import limit_title, outlook
+from openrouter_exporter.core.limits import in_order_of_exhaustion
 from openrouter_exporter.core.snapshot import (
     AccountSnapshot,
     EndpointHealth,
@@ -131,6 +133,7 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
     )
     lines.append(f"  Status           {verdict.status.name}")
     lines.extend(f"    - {reason}" for reason in verdict.reasons)
+    lines.append(f"  First limit      {first_limit(snapshot, now)}")
     lines.extend(_top_models(snapshot))
     lines.extend(_keys_needing_attention(snapshot.keys or (), now))
     lines.append("  Data freshness")
@@ -144,6 +147,30 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
     if snapshot.activity is not None and snapshot.activity.latest_day is not None:
         lines.append(f"    newest completed day in activity: {snapshot.activity.latest_day}")
     return "\n".join(lines) + "\n\n"
+
+
+def first_limit(snapshot: AccountSnapshot, now: float) -> str:
+    """What stops requests first: the first of :func:`in_order_of_exhaustion`, in words."""
+    ordered = in_order_of_exhaustion(snapshot.limits)
+    if not ordered:
+        return "unknown: no limit read yet"
+    limit = ordered[0]
+    remaining = limit.remaining_usd
+    left = "spend unknown" if remaining is None else f"{usd(remaining)} left"
+    when = (
+        f" ({utc_time(limit.exhaustion_timestamp)})"
+        if limit.exhaustion_timestamp is not None and remaining is not None and remaining > 0
+        else ""
+    )
+    reset = (
+        f"; resets {utc_time(limit.reset_timestamp)}"
+        if limit.reset_timestamp is not None
+        else "; never resets"
+    )
+    return (
+        f"{limit_title(limit)}, {outlook(limit, now)}{when}: {left} of "
+        f"{usd(limit.limit_usd)}{reset}"
+    )
 
 
 def _top_models(snapshot: AccountSnapshot) -> list[str]:

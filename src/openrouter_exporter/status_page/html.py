@@ -19,6 +19,7 @@ from openrouter_exporter import __version__
 from openrouter_exporter.check import Status, days_text, usd, utc_time
 from openrouter_exporter.config.durations import format_duration
 from openrouter_exporter.status_page.charts import bar_chart, line_chart
+from openrouter_exporter.status_page.first_limit import first_limit_card
 from openrouter_exporter.status_page.view import (
     AccountStatus,
     KeyStatus,
@@ -191,7 +192,9 @@ def _level(status: Status) -> str:
 
 def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
     worst = max((account.status for account in view.accounts), default=Status.OK)
-    accounts = "".join(_account(index, item) for index, item in enumerate(view.accounts))
+    accounts = "".join(
+        _account(index, item, view.generated_at) for index, item in enumerate(view.accounts)
+    )
     waiting = (
         ""
         if view.ready
@@ -218,7 +221,7 @@ def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
     )
 
 
-def _account(index: int, account: AccountStatus) -> str:
+def _account(index: int, account: AccountStatus, now: float) -> str:
     anchor = f"account-{index}"
     reasons = "".join(f"<li>{escape(reason)}</li>" for reason in account.reasons)
     return (
@@ -227,7 +230,8 @@ def _account(index: int, account: AccountStatus) -> str:
         f"{_level(account.status)}</h2>"
         f"{_banners(account)}"
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
-        + f'<div class="grid">{_balance(account)}{_runways(account)}{_endpoints(account)}</div>'
+        + f'<div class="grid">{_balance(account)}{first_limit_card(account.limits, now)}'
+        f"{_runways(account)}{_endpoints(account)}</div>"
         f'<div class="grid charts">{_balance_chart(anchor, account)}'
         f"{_spend_chart(anchor, account)}</div>"
         '<div class="grid">'

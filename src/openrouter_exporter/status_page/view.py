@@ -21,7 +21,9 @@ from openrouter_exporter.check import (
     Status,
     judge,
 )
+from openrouter_exporter.core.limits import Limit, in_order_of_exhaustion
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading, Snapshot
+from openrouter_exporter.status_page.first_limit import first_limit_json
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = (
@@ -152,6 +154,7 @@ class AccountStatus:
     keys: Keys | None
     endpoints: tuple[Endpoint, ...]
     latest_activity_day: date | None
+    limits: tuple[Limit, ...]  # in the order they will stop requests
 
     @property
     def failing(self) -> tuple[Endpoint, ...]:
@@ -217,6 +220,7 @@ def _account(snapshot: AccountSnapshot, history: SampleHistory, now: float) -> A
             for name, health in snapshot.health.items()
         ),
         latest_activity_day=snapshot.activity.latest_day if snapshot.activity else None,
+        limits=in_order_of_exhaustion(snapshot.limits),
     )
 
 
@@ -424,6 +428,7 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
         "latest_activity_day": (
             account.latest_activity_day.isoformat() if account.latest_activity_day else None
         ),
+        "first_limit": first_limit_json(account.limits),
         "top_models_30d": _ranked_json(account.top_models),
         "top_providers_ledger": _ranked_json(account.top_providers),
         "keys": None
