@@ -82,12 +82,12 @@ def _first(limit: Limit, now: float) -> str:
 
 
 def _row(limit: Limit, now: float) -> str:
-    level = _level(limit, now)
+    remaining = limit.remaining_usd
+    left = '<span class="unknown">unknown</span>' if remaining is None else usd(remaining)
     return (
         f'<tr><td class="name">{escape(limit_title(limit))}</td>'
-        f'<td class="{level}">{escape(outlook(limit, now))}</td>'
-        f'<td class="num">{_spend(limit)}</td>'
-        f'<td class="when">{_moment(limit.reset_timestamp, "never")}</td></tr>'
+        f'<td class="{_level(limit, now)}">{escape(outlook(limit, now))}</td>'
+        f'<td class="num">{left} of {usd(limit.limit_usd)}</td></tr>'
     )
 
 
@@ -102,8 +102,7 @@ def first_limit_card(limits: Sequence[Limit], now: float) -> str:
     others = limits[1 : 1 + OTHERS_SHOWN]
     table = (
         "<table><caption>Then, in order</caption><thead><tr><th scope=col>Limit</th>"
-        "<th scope=col>Reached</th><th scope=col class=num>Spend</th>"
-        "<th scope=col>Resets</th></tr></thead>"
+        "<th scope=col>Reached</th><th scope=col class=num>Left</th></tr></thead>"
         f"<tbody>{''.join(_row(item, now) for item in others)}</tbody></table>"
         if others
         else ""
