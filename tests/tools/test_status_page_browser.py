@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page
 
-from openrouter_exporter.check import usd
+from openrouter_exporter.core.wording import usd
 from openrouter_exporter.status_page.html import DARK, KEY_ROWS, LIGHT
 from openrouter_simulator import NewKey, Scenario, Simulator
 from tests.conftest import StartExporter

@@ -1,4 +1,4 @@
-"""The status page at ``/``: the view model (:mod:`.status`) as one self-contained HTML page.
+"""The status page at ``/``: the view model (:mod:`.view`) as one self-contained HTML page.
 
 No script, no external resource: the styles are one inline ``<style>`` block allowed by its
 hash in the Content-Security-Policy, the charts are inline SVG, and the page reloads itself
@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from html import escape
 
 from openrouter_exporter import __version__
-from openrouter_exporter.check import Status, days_text, usd, utc_time
 from openrouter_exporter.config.durations import format_duration
+from openrouter_exporter.core.judgement import Ranked, Status
+from openrouter_exporter.core.snapshot import KeyReading
+from openrouter_exporter.core.wording import days_text, usd, utc_time
 from openrouter_exporter.status_page.charts import bar_chart, line_chart
 from openrouter_exporter.status_page.view import (
     AccountStatus,
-    KeyStatus,
-    Ranked,
     Runway,
     StatusView,
 )
@@ -440,21 +440,19 @@ def _ranking(title: str, span: str, items: Sequence[Ranked], what: str) -> str:
     return f'<article class="card">{heading}{body}</article>'
 
 
-def _key_table(caption: str, css: str, keys: Sequence[KeyStatus], column: str) -> str:
+def _key_table(caption: str, css: str, keys: Sequence[KeyReading], column: str) -> str:
     if not keys:
         return ""
     rows = []
     for key in keys[:KEY_ROWS]:
         if column == "limit":
-            detail = (
-                f"{usd(key.limit_remaining_usd or 0.0)} left of "
-                f"{usd(key.limit_usd or 0.0)}"
-                + (f", resets {escape(key.limit_reset)}" if key.limit_reset else "")
+            detail = f"{usd(key.limit_remaining or 0.0)} left of {usd(key.limit or 0.0)}" + (
+                f", resets {escape(key.limit_reset)}" if key.limit_reset else ""
             )
         elif column == "expiry":
             detail = _short_time(key.expires_at) if key.expires_at is not None else _unknown()
         else:
-            detail = usd(key.usage_usd) if key.usage_usd is not None else _unknown()
+            detail = usd(key.usage) if key.usage is not None else _unknown()
         rows.append(
             f'<tr><td class="name">{escape(key.name)} <small class="muted">'
             f"{escape(key.key_hash)}</small></td><td>{detail}</td></tr>"
