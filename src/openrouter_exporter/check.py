@@ -9,7 +9,7 @@ import sys
 import time
 from typing import TextIO
 
-from openrouter_exporter.config.loader import ExporterConfig
+from openrouter_exporter.config.types import ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.judgement import (
     TOP_MODELS_DAYS,

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from mixin.config import DEFAULT as MIXIN
 
-from openrouter_exporter.config.loader import Thresholds
+from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.judgement import (
     ACTIVITY_STALE_SECONDS,

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from openrouter_exporter.config.loader import Thresholds
+from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.snapshot import AccountSnapshot, EndpointHealth, KeyReading
 from openrouter_exporter.core.wording import days_text, usd

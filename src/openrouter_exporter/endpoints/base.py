@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from prometheus_client.core import Metric
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.snapshot import AccountSnapshot
 from openrouter_exporter.openrouter.client import OpenRouterClient

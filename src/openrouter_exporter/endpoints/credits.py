@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.config.types import AccountConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import Sample
 from openrouter_exporter.core.snapshot import AccountSnapshot, CreditsReading

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import structlog
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import Sample
 from openrouter_exporter.core.snapshot import AccountSnapshot, EndpointHealth, SnapshotStore

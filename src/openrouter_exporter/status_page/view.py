@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from openrouter_exporter import __version__
-from openrouter_exporter.config.loader import Thresholds
+from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.judgement import (
     Freshness,
     KeyAttention,
