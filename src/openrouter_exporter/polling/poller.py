@@ -274,4 +274,5 @@ class AccountPoller:
             timeout=self._config.request_timeout,
             next_try_in=run.schedule.next_delay,
             kept_values=run.schedule.first_done.is_set(),
+            own_advice=run.endpoint.own_error_advice,
         )
