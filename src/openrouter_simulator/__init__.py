@@ -77,7 +77,7 @@ Control API (no authentication; JSON in and out; errors as ``{"error": {"code", 
 ``POST /_sim/reset-counts`` -> ``{"calls": {}}``
 """
 
-from openrouter_simulator.ledger import NewKey
+from openrouter_simulator.key_builder import NewKey
 from openrouter_simulator.scenario import (
     EndpointSpec,
     KeySpec,
