@@ -31,7 +31,8 @@ from openrouter_simulator.faults import (
 )
 from openrouter_simulator.keys import KeyState
 from openrouter_simulator.reply import Encoded, Reply, encode, error_reply
-from openrouter_simulator.scenario import DEFAULT_WORKSPACE, Quirks
+from openrouter_simulator.scenario import Quirks
+from openrouter_simulator.specs import DEFAULT_WORKSPACE
 from openrouter_simulator.spend import date_day
 from openrouter_simulator.views import (
     credits_body,

@@ -15,7 +15,7 @@ from typing import Any
 from openrouter_simulator.engine import Engine, SimulatorError
 from openrouter_simulator.key_builder import NewKey
 from openrouter_simulator.reply import Reply, error_reply, json_reply
-from openrouter_simulator.scenario import DEFAULT_WORKSPACE, LimitReset
+from openrouter_simulator.specs import DEFAULT_WORKSPACE, LimitReset
 
 PREFIX = "/_sim"
 Body = dict[str, Any]

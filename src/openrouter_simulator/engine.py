@@ -25,7 +25,8 @@ from openrouter_simulator.key_builder import NewKey
 from openrouter_simulator.keys import KeyState
 from openrouter_simulator.ledger import Ledger
 from openrouter_simulator.runaway import Runaway
-from openrouter_simulator.scenario import LimitReset, Quirks, Scenario
+from openrouter_simulator.scenario import Quirks, Scenario
+from openrouter_simulator.specs import LimitReset
 from openrouter_simulator.spend import DAY, date_day, day_date
 from openrouter_simulator.views import listed_key, money
 

@@ -7,12 +7,7 @@ from dataclasses import dataclass
 
 from openrouter_simulator.identity import format_timestamp, key_hash, key_label, make_secret
 from openrouter_simulator.keys import KeyState
-from openrouter_simulator.scenario import (
-    DEFAULT_WORKSPACE,
-    KeySpec,
-    LimitReset,
-    TimestampStyle,
-)
+from openrouter_simulator.specs import DEFAULT_WORKSPACE, KeySpec, LimitReset, TimestampStyle
 from openrouter_simulator.spend import DAY
 
 

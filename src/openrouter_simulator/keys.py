@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from openrouter_simulator.scenario import LimitReset, TimestampStyle
+from openrouter_simulator.specs import LimitReset, TimestampStyle
 from openrouter_simulator.spend import epoch_day, month_start, week_start
 
 PeriodKind = Literal["daily", "weekly", "monthly"]

@@ -40,10 +40,8 @@ from openrouter_simulator.keys import (
     water_fill,
 )
 from openrouter_simulator.runaway import Runaways
-from openrouter_simulator.scenario import (
-    LimitReset,
-    Scenario,
-)
+from openrouter_simulator.scenario import Scenario
+from openrouter_simulator.specs import LimitReset
 from openrouter_simulator.spend import DAY, SpendModel, epoch_day
 
 MAX_FORECAST_DAYS = 3660

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openrouter_simulator.keys import KeyState
-from openrouter_simulator.scenario import ModelSpec
+from openrouter_simulator.specs import ModelSpec
 
 
 @dataclass(frozen=True)

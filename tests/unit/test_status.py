@@ -35,7 +35,9 @@ from openrouter_exporter.core.snapshot import (
     WindowForecast,
 )
 from openrouter_exporter.status_page import html as statuspage
-from openrouter_exporter.status_page.html import (
+from openrouter_exporter.status_page.html import render_page
+from openrouter_exporter.status_page.routes import REUSE_SECONDS, StatusRoutes
+from openrouter_exporter.status_page.style import (
     CONTENT_SECURITY_POLICY,
     DARK,
     GRAPHIC_COLOURS,
@@ -44,9 +46,7 @@ from openrouter_exporter.status_page.html import (
     STYLE_HASH,
     TEXT_COLOURS,
     Palette,
-    render_page,
 )
-from openrouter_exporter.status_page.routes import REUSE_SECONDS, StatusRoutes
 from openrouter_exporter.status_page.view import (
     SampleHistory,
     StatusView,

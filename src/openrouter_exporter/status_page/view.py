@@ -203,21 +203,9 @@ def _ranked_json(items: Iterable[Ranked]) -> list[dict[str, Any]]:
     return [{"name": i.name, "spend_usd": i.spend_usd, "share": i.share} for i in items]
 
 
-def _account_json(account: AccountStatus) -> dict[str, Any]:
-    balance = account.balance
-    keys = account.keys
+def _runway_json(account: AccountStatus) -> dict[str, Any]:
+    """The thresholds and the forecast windows against them."""
     return {
-        "name": account.name,
-        "status": account.status.name.lower(),
-        "reasons": list(account.reasons),
-        "balance": None
-        if balance is None
-        else {
-            "purchased_usd": balance.purchased_usd,
-            "used_usd": balance.used_usd,
-            "balance_usd": balance.balance_usd,
-            "fetched_at": _time(balance.fetched_at),
-        },
         "thresholds": {
             "runway_warning_days": account.thresholds.runway_warning_days,
             "runway_critical_days": account.thresholds.runway_critical_days,
@@ -234,6 +222,25 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
             }
             for item in account.runways
         ],
+    }
+
+
+def _account_json(account: AccountStatus) -> dict[str, Any]:
+    balance = account.balance
+    keys = account.keys
+    return {
+        "name": account.name,
+        "status": account.status.name.lower(),
+        "reasons": list(account.reasons),
+        "balance": None
+        if balance is None
+        else {
+            "purchased_usd": balance.purchased_usd,
+            "used_usd": balance.used_usd,
+            "balance_usd": balance.balance_usd,
+            "fetched_at": _time(balance.fetched_at),
+        },
+        **_runway_json(account),
         "balance_history": [
             {"at": _time(item.timestamp), "balance_usd": item.balance_usd}
             for item in account.balance_history
