@@ -5,7 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from openrouter_exporter.check import Status, Verdict, report
+from openrouter_exporter.check import report
+from openrouter_exporter.core.judgement import Status, Verdict
 from openrouter_exporter.core.limit_text import duration_text, limit_title
 from openrouter_exporter.core.limits import Limit, LimitPeriod, LimitScope, SpendSource
 from tests.unit.test_status import HOSTILE, NOW, account, json_of, page_of, text_of, validate

@@ -1,16 +1,15 @@
-"""What stops requests first, on the status page and in ``/status.json``: the limits in the
-order :func:`~openrouter_exporter.core.limits.in_order_of_exhaustion` gives them, the
-balance among them. ``check`` prints the same first limit
-(:func:`openrouter_exporter.check.first_limit`)."""
+"""What stops requests first, the status page's card: the limits in the order
+:func:`~openrouter_exporter.core.limits.in_order_of_exhaustion` gives them, the balance
+among them. ``/status.json`` carries the first (``accounts[].first_limit``) and ``check``
+prints it (:func:`openrouter_exporter.check.first_limit`)."""
 
-import time
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
-from openrouter_exporter.check import usd, utc_time
 from openrouter_exporter.core.limit_text import DAY, HOUR, is_reached, limit_title, outlook
 from openrouter_exporter.core.limits import Limit, SpendSource
+from openrouter_exporter.core.wording import usd
+from openrouter_exporter.status_page.markup import time_tag, unknown
 
 OTHERS_SHOWN = 8  # after the first; /status.json has the first, the metrics have them all
 
@@ -19,27 +18,6 @@ _SOURCE = {
     SpendSource.ANALYTICS: "estimated from the Analytics API",
     SpendSource.KEY_USAGE: "estimated from the key's usage",
 }
-
-
-def _iso(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
-
-
-def first_limit_json(limits: Sequence[Limit]) -> dict[str, Any] | None:
-    """``accounts[].first_limit``: null while no limit is known."""
-    if not limits:
-        return None
-    first = limits[0]
-    return {
-        "scope": first.scope.value,
-        "id": first.id,
-        "name": first.name,
-        "period": first.period.value,
-        "exhaustion": _iso(first.exhaustion_timestamp),
-        "remaining_usd": first.remaining_usd,
-    }
 
 
 def _level(limit: Limit, now: float) -> str:
@@ -54,14 +32,12 @@ def _level(limit: Limit, now: float) -> str:
 
 
 def _moment(timestamp: float | None, otherwise: str) -> str:
-    if timestamp is None:
-        return f'<span class="muted">{otherwise}</span>'
-    return f'<time datetime="{_iso(timestamp)}">{utc_time(timestamp)}</time>'
+    return time_tag(timestamp) if timestamp is not None else otherwise
 
 
 def _spend(limit: Limit) -> str:
     if limit.spend_usd is None:
-        return f'<span class="unknown">spend unknown</span> of {usd(limit.limit_usd)}'
+        return f"{unknown('spend unknown')} of {usd(limit.limit_usd)}"
     remaining = limit.remaining_usd or 0.0
     return f"{usd(limit.spend_usd)} of {usd(limit.limit_usd)} ({usd(remaining)} left)"
 
@@ -83,7 +59,7 @@ def _first(limit: Limit, now: float) -> str:
 
 def _row(limit: Limit, now: float) -> str:
     remaining = limit.remaining_usd
-    left = '<span class="unknown">unknown</span>' if remaining is None else usd(remaining)
+    left = unknown() if remaining is None else usd(remaining)
     return (
         f'<tr><td class="name">{escape(limit_title(limit))}</td>'
         f'<td class="{_level(limit, now)}">{escape(outlook(limit, now))}</td>'
@@ -97,7 +73,7 @@ def first_limit_card(limits: Sequence[Limit], now: float) -> str:
     if not limits:
         return (
             f'<article class="card limits-card">{title}'
-            '<p><span class="unknown">unknown</span>: no limit read yet.</p></article>'
+            f"<p>{unknown()}: no limit read yet.</p></article>"
         )
     others = limits[1 : 1 + OTHERS_SHOWN]
     table = (
