@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from prometheus_client.core import Metric
 
-from openrouter_exporter.config.loader import SETTINGS, Setting
+from openrouter_exporter.config.catalogue import SETTINGS, Setting
 from openrouter_exporter.core.snapshot import Snapshot
 from openrouter_exporter.endpoints.base import POLLED
 from openrouter_exporter.serving.collector import render

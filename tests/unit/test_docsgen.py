@@ -11,7 +11,8 @@ from docsgen.documents import REPO_ROOT, TABLES
 from docsgen.tables import cell, metrics_table
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from openrouter_exporter.config.loader import SETTINGS, Setting, load_config
+from openrouter_exporter.config.catalogue import SETTINGS, Setting
+from openrouter_exporter.config.loader import load_config
 
 CONFIGURATION = REPO_ROOT / "docs" / "configuration.md"
 
