@@ -9,8 +9,10 @@ per model are that day's ``/activity`` rows summed over providers (to rounding).
 As the reference describes: counts are strings; unused usage components (``byok_usage``
 without BYOK spend, ``reasoning_tokens`` of a model that does not reason) are ``null``;
 ``api_key_id`` groups by the key's name (names may repeat) and filters by its hash (an
-unknown hash: no rows and a warning); ``app``, ``user`` and ``variant`` are ``null`` (the
-simulated requests carry none); buckets are ``date__<granularity>`` or, per the
+unknown hash: no rows and a warning); ``workspace`` filters by uuid and groups by name;
+``user`` (the member who created the key) filters by ``user_…`` id and groups by display
+name, with ``user_email``; ``app`` and ``variant`` are ``null`` (the simulated requests
+carry none); buckets are ``date__<granularity>`` or, per the
 ``analytics_bucket_key`` quirk, ``created_at__<granularity>``, as dates or date-times
 (``analytics_bucket_format``); with a granularity and no ``order_by`` rows are newest
 first; ``limit`` cuts the rows and sets ``metadata.truncated``. Limits: at most 2
@@ -283,7 +285,7 @@ def _unscaled(row: BaseRow, metric: str, reasons: bool) -> float:
     return row.prompt / 4  # cached_tokens
 
 
-_KEY_DIMENSIONS = frozenset({"api_key_id", "workspace"})
+_KEY_DIMENSIONS = frozenset({"api_key_id", "workspace", "user"})
 
 
 @dataclass
@@ -331,10 +333,29 @@ def _units(
     return units
 
 
-def _key_labels(ledger: Ledger, key: int) -> dict[str, Any]:
+def _key_labels(engine: Engine, key: int) -> dict[str, Any]:
+    """What a key's rows show for the key dimensions, and what filters compare: the
+    workspace is filtered by uuid and shown by name; the member (``user``) is filtered by
+    ``user_…`` id and shown by display name, with ``user_email``."""
+    ledger = engine.ledger
     state = ledger.keys[key]
     workspace = next((n for n, i in ledger.workspaces.items() if i == state.workspace_id), None)
-    return {"api_key_id": state.name, "workspace": workspace}
+    member = engine.organization.member(state.creator_user_id)
+    return {
+        "api_key_id": state.name,
+        "workspace": workspace,
+        "user": _UserName(member.display_name, member.email) if member else None,
+        _FILTERED_AS["workspace"]: state.workspace_id,
+        _FILTERED_AS["user"]: state.creator_user_id,
+    }
+
+
+_FILTERED_AS = {"workspace": "workspace#id", "user": "user#id"}
+
+
+class _UserName(NamedTuple):
+    name: str | None
+    email: str
 
 
 @dataclass(frozen=True)
@@ -348,7 +369,7 @@ class _Day:
 
 
 def answer_query(
-    ledger: Ledger, book: ActivityBook, query: Query, now: float, quirks: Quirks
+    engine: Engine, query: Query, now: float, quirks: Quirks
 ) -> Callable[[], dict[str, Any]]:
     """Gathers the inputs (call with the engine's lock held) and returns what builds the
     200 body from them, to be called without the lock: summing a large account's keys x
@@ -357,6 +378,7 @@ def answer_query(
     A day's spend is its ``/activity`` base rows (today's so far), split over the keys by
     their spend that day through the day's model mix, plus what each key spent on one
     model on purpose."""
+    ledger, book = engine.ledger, engine.book
     today = ledger.today(now)
     # Whole days, on the simulated calendar (what the answers' Date header shows): the
     # simulator keeps spend per day, and the exporter asks for whole days.
@@ -385,9 +407,11 @@ def answer_query(
                 aimed[key] = aimed.get(key, 0.0) + amount
             spenders = []
             for key, amount in ledger.key_day_spend(day).items():
-                labels = _key_labels(ledger, key)
+                labels = _key_labels(engine, key)
                 if (keys_allowed is None or key in keys_allowed) and all(
-                    f.keeps(labels.get(f.field)) for f in filters if f.field in labels
+                    f.keeps(labels.get(_FILTERED_AS.get(f.field, f.field)))
+                    for f in filters
+                    if f.field in labels
                 ):
                     spenders.append((key, amount - aimed.get(key, 0.0), labels))
         bucket = _bucket(day, query.granularity) if query.granularity else None
@@ -488,7 +512,9 @@ def _row(
             text += "T00:00:00.000Z"
         row[f"{quirks.analytics_bucket_key}__{query.granularity}"] = text
     for name, value in zip(query.dimensions, group[1:], strict=True):
-        row[name] = value.name if isinstance(value, _KeyName) else value
+        row[name] = value.name if isinstance(value, _KeyName | _UserName) else value
+        if name == "user":
+            row["user_email"] = value.email if isinstance(value, _UserName) else None
     for name in query.metrics:
         value = sums[name]
         if name in COUNTS:
@@ -533,4 +559,4 @@ def analytics_answer(
         query = parse_query(body, engine.ledger.sim_time(now))
     except BadQueryError as error:
         return error_reply(400, str(error))
-    return answer_query(engine.ledger, engine.book, query, now, quirks)
+    return answer_query(engine, query, now, quirks)

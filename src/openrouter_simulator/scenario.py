@@ -29,6 +29,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
+from openrouter_simulator.org_spec import DEMO_ORGANIZATION, OrganizationSpec
+
 LimitReset = Literal["daily", "weekly", "monthly"]
 TimestampStyle = Literal["z", "micro"]
 InferenceCredits = Literal["403", "real", "zero"]
@@ -78,8 +80,9 @@ class KeySpec:
     ``expires_in_days`` (negative: already expired) sets ``expires_at``; without it the
     field is omitted (``expires_field="absent"``) or ``null``. ``updated_days_ago=None``
     gives ``updated_at: null`` unless the key is disabled (disabling updates it).
-    ``limit_remaining_at_start`` (only for a lifetime limit, ``limit_reset=None``) sets the
-    key's earlier usage so that exactly that much of its limit is left at start.
+    ``limit_remaining_at_start`` sets, for a lifetime limit (``limit_reset=None``), the
+    key's earlier usage, and for a periodic one the limit itself (the period's usage at
+    start plus that much), so that exactly that much of its limit is left at start.
     """
 
     name: str
@@ -145,6 +148,7 @@ class Scenario:
     overdraft_rate: float = 0.2
     overdraft_limit: float = 0.5
     management_key_name: str = "monitoring"
+    organization: OrganizationSpec = field(default_factory=OrganizationSpec)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -177,9 +181,23 @@ class Scenario:
         """A copy with some quirks changed, e.g. ``with_quirks(activity_lag_seconds=3600)``."""
         return dataclasses.replace(self, quirks=dataclasses.replace(self.quirks, **changes))  # type: ignore[arg-type]
 
+    def without_enterprise(self) -> Scenario:
+        """The same account without Enterprise features: a personal account (403 on
+        workspaces and guardrails, 404 on organisation members, no budgets on ``/key``)."""
+        return dataclasses.replace(
+            self, organization=dataclasses.replace(self.organization, enterprise=False)
+        )
+
+    @classmethod
+    def personal(cls, seed: int = 7) -> Scenario:
+        """The demo account without Enterprise features."""
+        return dataclasses.replace(cls.demo(seed), name="personal").without_enterprise()
+
     @classmethod
     def demo(cls, seed: int = 7) -> Scenario:
-        """One team account draining in a few days: ~$55 left at ~$15/day, 5 keys, 6 models."""
+        """One team account draining in a few days: ~$55 left at ~$15/day, 6 keys, 6 models;
+        a workspace budget and guardrails, and a key whose monthly limit stops it within a
+        day, before the balance runs out."""
         return cls(
             name="demo",
             seed=seed,
@@ -234,9 +252,19 @@ class Scenario:
                     usage_before_history=95.0,
                     timestamp_style="micro",
                 ),
+                KeySpec(
+                    "nightly-evals",
+                    weight=0.6,
+                    limit=1.0,  # replaced: this month's usage at start plus the remainder
+                    limit_reset="monthly",
+                    limit_remaining_at_start=0.4,
+                    created_days_ago=40.0,
+                    timestamp_style="z",
+                ),
             ),
             quirks=Quirks(activity_byok_requests=True),
             other_usage=180.0,
+            organization=DEMO_ORGANIZATION,
         )
 
     @classmethod
