@@ -170,7 +170,8 @@ def _route(
             return management_key(secret, user, free_tier=free_tier)
         assert isinstance(who, KeyState)
         answer = current_key(who, today, free_tier=free_tier)
-        with_budgets(answer["data"], engine.organization.key_budgets(who, today))
+        layers = engine.organization.key_budgets(who, today)
+        with_budgets(answer["data"], layers, who.workspace_id)
         return answer
     if endpoint == "credits" and who != _MANAGEMENT:
         if quirks.inference_credits == "real":

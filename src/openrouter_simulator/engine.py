@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from openrouter_simulator.activity import ActivityBook
-from openrouter_simulator.analytics import RequestLimit
+from openrouter_simulator.analytics_query import RequestLimit
 from openrouter_simulator.calls import CallLog
 from openrouter_simulator.faults import Fault, FaultBoard, FaultMode
 from openrouter_simulator.identity import format_timestamp, make_user_id

@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from openrouter_exporter.config.loader import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals
+from openrouter_exporter.core.limits import Limit, LimitPeriod, LimitScope, SpendSource
 from openrouter_exporter.core.snapshot import (
     AccountSnapshot,
     ActivityReading,
@@ -165,6 +166,59 @@ def prod_account() -> AccountSnapshot:
             EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 4, timeout=1),
             EndpointName.ANALYTICS: healthy(EndpointName.ANALYTICS, 25),
         },
+        limits=prod_limits(),
+    )
+
+
+def prod_limits() -> tuple[Limit, ...]:
+    """One limit of each kind of source: the balance, a key limit about to be hit, a
+    workspace budget whose spend is not estimated yet, a member guardrail estimated."""
+    month_end = NOW + 20 * DAY
+    return (
+        Limit(
+            LimitScope.CREDITS,
+            "",
+            "balance",
+            LimitPeriod.LIFETIME,
+            300.0,
+            60.75,
+            SpendSource.OPENROUTER,
+            None,
+            NOW + 239.25 / 12.0 * DAY,
+        ),
+        Limit(
+            LimitScope.KEY_LIMIT,
+            "5e0c1d7a9b3f",
+            "batch",
+            LimitPeriod.MONTHLY,
+            50.0,
+            48.5,
+            SpendSource.OPENROUTER,
+            month_end,
+            NOW + 3 * 3600.0,
+        ),
+        Limit(
+            LimitScope.WORKSPACE,
+            WORKSPACE,
+            "Production",
+            LimitPeriod.WEEKLY,
+            500.0,
+            None,
+            SpendSource.ANALYTICS,
+            NOW + 2 * DAY,
+            None,
+        ),
+        Limit(
+            LimitScope.MEMBER,
+            "user_2dHFtVWx2n56w6HkM",
+            "Jane Doe",
+            LimitPeriod.MONTHLY,
+            100.0,
+            101.25,
+            SpendSource.ANALYTICS,
+            month_end,
+            NOW,
+        ),
     )
 
 
@@ -609,10 +663,27 @@ def test_reasons_that_never_failed_are_served_at_zero() -> None:
     )
 
 
-def test_health_endpoints_are_the_documented_five() -> None:
+def test_health_endpoints_are_the_documented_ones() -> None:
     body = text(golden_store())
     endpoints = {labels["endpoint"] for labels in samples(body)["openrouter_api_requests_total"]}
-    assert endpoints <= set(EndpointName) == {"credits", "key", "keys", "activity", "analytics"}
+    assert (
+        endpoints
+        <= set(EndpointName)
+        == {
+            "credits",
+            "key",
+            "keys",
+            "activity",
+            "analytics",
+            "workspaces",
+            "workspace_budgets",
+            "guardrails",
+            "guardrail_assignments",
+            "members",
+            "budget_spend",
+            "key_budgets",
+        }
+    )
 
 
 def test_todays_figures_are_left_out_once_openrouters_day_is_over() -> None:

@@ -196,6 +196,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="5m",
     ),
     Setting(
+        "limits_interval",
+        "--poll.limits-interval",
+        "OPENROUTER_EXPORTER_LIMITS_INTERVAL",
+        "between reads of workspaces, budgets, guardrails, members and their spend "
+        "estimates (spaced out further to stay within 200 calls an hour); 0: off",
+        default="10m",
+    ),
+    Setting(
         "analytics_top_pairs",
         "--analytics.top-pairs",
         "OPENROUTER_EXPORTER_ANALYTICS_TOP_PAIRS",
@@ -291,6 +299,7 @@ class ExporterConfig:
     config_file: Path | None = None
     analytics_interval: float = 300.0  # 0: the Analytics API is not polled
     analytics_top_pairs: int = 20
+    limits_interval: float = 600.0  # 0: workspaces, budgets and guardrails are not read
 
     def secrets(self) -> list[str]:
         return [secret for account in self.accounts for secret in account.secrets()]
@@ -335,6 +344,7 @@ class ExporterConfig:
             "activity_interval_seconds": self.activity_interval,
             "analytics_interval_seconds": self.analytics_interval,
             "analytics_top_pairs": self.analytics_top_pairs,
+            "limits_interval_seconds": self.limits_interval,
             "request_timeout_seconds": self.request_timeout,
             "state_dir": str(self.state_dir),
             "web_config_file": str(self.web_config_file) if self.web_config_file else None,
@@ -505,6 +515,7 @@ class _Relations:
             activity_interval=settings.activity_interval,
             analytics_interval=settings.analytics_interval,
             analytics_top_pairs=settings.analytics_top_pairs,
+            limits_interval=settings.limits_interval,
             request_timeout=request_timeout,
             state_dir=settings.state_dir or default_state_dir(self.environ),
             state_dir_explicit=settings.state_dir is not None,

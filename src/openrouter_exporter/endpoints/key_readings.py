@@ -8,6 +8,7 @@ from datetime import datetime
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pydantic import SecretStr
 
+from openrouter_exporter.core.limits import LimitPeriod
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading
 from openrouter_exporter.endpoints.base import POLLED
 from openrouter_exporter.openrouter.models import KeyUsage
@@ -46,7 +47,21 @@ def key_reading(
         limit=answer.limit,
         limit_remaining=answer.limit_remaining,
         expires_at=_timestamp(answer.expires_at),
+        period_usage=_periods(answer.usage_daily, answer.usage_weekly, answer.usage_monthly),
+        period_byok_usage=_periods(
+            answer.byok_usage_daily, answer.byok_usage_weekly, answer.byok_usage_monthly
+        ),
+        include_byok_in_limit=bool(answer.include_byok_in_limit),
+        creator_user_id=answer.creator_user_id,
     )
+
+
+def _periods(
+    daily: float | None, weekly: float | None, monthly: float | None
+) -> dict[LimitPeriod, float]:
+    """The usage of each period the answer gave (an absent one stays unknown)."""
+    given = {LimitPeriod.DAILY: daily, LimitPeriod.WEEKLY: weekly, LimitPeriod.MONTHLY: monthly}
+    return {period: value for period, value in given.items() if value is not None}
 
 
 def carry_over(
