@@ -9,10 +9,8 @@ per model are that day's ``/activity`` rows summed over providers (to rounding).
 As the reference describes: counts are strings; unused usage components (``byok_usage``
 without BYOK spend, ``reasoning_tokens`` of a model that does not reason) are ``null``;
 ``api_key_id`` groups by the key's name (names may repeat) and filters by its hash (an
-unknown hash: no rows and a warning); ``workspace`` filters by uuid and groups by name;
-``user`` (the member who created the key) filters by ``user_…`` id and groups by display
-name, with ``user_email``; ``app`` and ``variant`` are ``null`` (the simulated requests
-carry none); buckets are ``date__<granularity>`` or, per the
+unknown hash: no rows and a warning); ``app``, ``user`` and ``variant`` are ``null`` (the
+simulated requests carry none); buckets are ``date__<granularity>`` or, per the
 ``analytics_bucket_key`` quirk, ``created_at__<granularity>``, as dates or date-times
 (``analytics_bucket_format``); with a granularity and no ``order_by`` rows are newest
 first; ``limit`` cuts the rows and sets ``metadata.truncated``. Limits: at most 2
@@ -24,29 +22,21 @@ simulator offers the granularities day, week and month (``/analytics/meta`` says
 from __future__ import annotations
 
 import heapq
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from openrouter_simulator.activity import ActivityBook, BaseRow
 from openrouter_simulator.analytics_query import (
     COUNTS,
     METRICS,
     NULL_WHEN_ZERO,
-    BadQueryError,
     Filter,
     Query,
-    meta_body,
-    parse_query,
 )
 from openrouter_simulator.ledger import Ledger
-from openrouter_simulator.reply import Reply, error_reply
 from openrouter_simulator.scenario import Quirks
 from openrouter_simulator.spend import day_date, epoch_day, month_start, week_start
-
-if TYPE_CHECKING:
-    from openrouter_simulator.engine import Engine
 
 
 def _unscaled(row: BaseRow, metric: str, reasons: bool) -> float:
@@ -116,18 +106,21 @@ def _units(
     return units
 
 
-def _key_labels(engine: Engine, key: int) -> dict[str, Any]:
+Members = Mapping[str, tuple[str | None, str]]
+"""Organisation members by user id: display name and e-mail address."""
+
+
+def _key_labels(ledger: Ledger, key: int, members: Members) -> dict[str, Any]:
     """What a key's rows show for the key dimensions, and what filters compare: the
-    workspace is filtered by uuid and shown by name; the member (``user``) is filtered by
-    ``user_…`` id and shown by display name, with ``user_email``."""
-    ledger = engine.ledger
+    workspace is filtered by uuid and shown by name; the member (``user``: who created the
+    key) is filtered by ``user_…`` id and shown by display name, with ``user_email``."""
     state = ledger.keys[key]
     workspace = next((n for n, i in ledger.workspaces.items() if i == state.workspace_id), None)
-    member = engine.organization.member(state.creator_user_id)
+    member = members.get(state.creator_user_id or "")
     return {
         "api_key_id": state.name,
         "workspace": workspace,
-        "user": _UserName(member.display_name, member.email) if member else None,
+        "user": _UserName(*member) if member else None,
         _FILTERED_AS["workspace"]: state.workspace_id,
         _FILTERED_AS["user"]: state.creator_user_id,
     }
@@ -152,7 +145,12 @@ class _Day:
 
 
 def answer_query(
-    engine: Engine, query: Query, now: float, quirks: Quirks
+    ledger: Ledger,
+    book: ActivityBook,
+    query: Query,
+    now: float,
+    quirks: Quirks,
+    members: Members | None = None,
 ) -> Callable[[], dict[str, Any]]:
     """Gathers the inputs (call with the engine's lock held) and returns what builds the
     200 body from them, to be called without the lock: summing a large account's keys x
@@ -161,7 +159,6 @@ def answer_query(
     A day's spend is its ``/activity`` base rows (today's so far), split over the keys by
     their spend that day through the day's model mix, plus what each key spent on one
     model on purpose."""
-    ledger, book = engine.ledger, engine.book
     today = ledger.today(now)
     # Whole days, on the simulated calendar (what the answers' Date header shows): the
     # simulator keeps spend per day, and the exporter asks for whole days.
@@ -183,9 +180,9 @@ def answer_query(
             if all(f.keeps(unit.labels.get(f.field)) for f in filters if f.field in unit.labels)
         ]
         targeted = dict(ledger.targeted.get(day, {})) if per_key else {}
-        spenders: list[tuple[int, float, dict[str, Any]]] = [(-1, 1.0, {})]
+        spenders: list[_Spender] = [(-1, 1.0, {})]
         if per_key:
-            spenders = _spenders(engine, day, targeted, keys_allowed, filters)
+            spenders = _spenders(ledger, day, targeted, keys_allowed, filters, members or {})
         bucket = _bucket(day, query.granularity) if query.granularity else None
         inputs.append(_Day(bucket, units, spenders, targeted))
 
@@ -209,21 +206,25 @@ def answer_query(
     return build
 
 
+_Spender = tuple[int, float, dict[str, Any]]
+"""A key's index, what it spent through the day's model mix, and its labels."""
+
+
 def _spenders(
-    engine: Engine,
+    ledger: Ledger,
     day: int,
     targeted: dict[tuple[int, int], float],
     keys_allowed: set[int] | None,
     filters: list[Filter],
-) -> list[tuple[int, float, dict[str, Any]]]:
-    """The keys that spent on ``day`` and pass the filters: each with what it spent
-    through the day's mix (not on one model on purpose) and its labels."""
+    members: Members,
+) -> list[_Spender]:
+    """The keys that spent on ``day`` and pass the filters."""
     aimed: dict[int, float] = {}
     for (key, _model), amount in targeted.items():
         aimed[key] = aimed.get(key, 0.0) + amount
     spenders = []
-    for key, amount in engine.ledger.key_day_spend(day).items():
-        labels = _key_labels(engine, key)
+    for key, amount in ledger.key_day_spend(day).items():
+        labels = _key_labels(ledger, key, members)
         if (keys_allowed is None or key in keys_allowed) and all(
             f.keeps(labels.get(_FILTERED_AS.get(f.field, f.field)))
             for f in filters
@@ -338,21 +339,3 @@ def _ordered(
         descending = query.descending if name == "date" else True
         return sorted(groups, key=lambda pair: pair[0][0], reverse=descending)
     return groups
-
-
-def analytics_answer(
-    engine: Engine, path: str, body: bytes, now: float, quirks: Quirks
-) -> dict[str, Any] | Reply | Callable[[], dict[str, Any]]:
-    """Answer an authenticated management request (call with the engine's lock held); a
-    query's answer is built by the returned callable, without the lock."""
-    wait = engine.analytics_limit.retry_after(engine.management_key, now)
-    if wait is not None:
-        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
-        return error_reply(429, "Rate limit exceeded", headers)
-    if path == "/analytics/meta":
-        return meta_body()
-    try:
-        query = parse_query(body, engine.ledger.sim_time(now))
-    except BadQueryError as error:
-        return error_reply(400, str(error))
-    return answer_query(engine, query, now, quirks)

@@ -1,5 +1,6 @@
-"""``POST /analytics/query`` requests as the simulator reads them (names, limits, the 400s
-they earn) and ``GET /analytics/meta``: what :mod:`.analytics` answers from."""
+"""The Analytics API's vocabulary (``GET /analytics/meta``) and the parsing of a query: the
+metrics, dimensions, operators and granularities, and every limit a query is checked
+against (400 with the API's message when it breaks one)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from openrouter_simulator.identity import make_uuid
 from openrouter_simulator.keys import PeriodKind, period_start
 from openrouter_simulator.org_spec import GuardrailSpec, MemberSpec, WorkspaceSpec
 from openrouter_simulator.reply import Reply, error_reply
-from openrouter_simulator.scenario import DEFAULT_WORKSPACE
+from openrouter_simulator.specs import DEFAULT_WORKSPACE
 from openrouter_simulator.spend import DAY, month_start, week_start
 
 if TYPE_CHECKING:
@@ -219,8 +219,9 @@ class Organization:
                 return workspace
         return None
 
-    def member(self, user_id: str | None) -> MemberSpec | None:
-        return next((m for m in self.members if m.user_id == user_id), None)
+    def member_labels(self) -> dict[str, tuple[str | None, str]]:
+        """Display name and e-mail address of each member, by user id (Analytics rows)."""
+        return {m.user_id: (m.display_name, m.email) for m in self.members}
 
     # ---- the budget layers of one key (GET /key) --------------------------------------
 

@@ -25,42 +25,47 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Literal
 
-from openrouter_simulator.catalogue import (
+from openrouter_simulator.org_spec import DEMO_ORGANIZATION, OrganizationSpec
+from openrouter_simulator.presets import (
     DEMO_KEYS,
     DEMO_MODELS,
     SMALL_MODELS,
     large_keys,
     large_models,
 )
-from openrouter_simulator.org_spec import DEMO_ORGANIZATION, OrganizationSpec
-from openrouter_simulator.specs import (
-    DEFAULT_WORKSPACE,
-    LIMIT_RESETS,
-    ActivityDateFormat,
-    AnalyticsBucketKey,
-    EndpointSpec,
-    InferenceCredits,
-    KeySpec,
-    LimitReset,
-    ModelSpec,
-    Quirks,
-    TimestampStyle,
-)
+from openrouter_simulator.specs import KeySpec, ModelSpec
 
-__all__ = [
-    "DEFAULT_WORKSPACE",
-    "ActivityDateFormat",
-    "AnalyticsBucketKey",
-    "EndpointSpec",
-    "InferenceCredits",
-    "KeySpec",
-    "LimitReset",
-    "ModelSpec",
-    "Quirks",
-    "Scenario",
-    "TimestampStyle",
-]
+InferenceCredits = Literal["403", "real", "zero"]
+ActivityDateFormat = Literal["date", "datetime"]
+AnalyticsBucketKey = Literal["date", "created_at"]
+
+_LIMIT_RESETS = (None, "daily", "weekly", "monthly")
+
+
+@dataclass(frozen=True)
+class Quirks:
+    """Documented oddities of the real API, switchable at run time.
+
+    * ``inference_credits``: what ``/credits`` answers to an inference key: ``"403"``
+      (management keys only), ``"real"`` values, or ``"zero"`` (200 with ``{0, 0}``).
+    * ``activity_date_format``: ``"date"`` (``2025-08-24``) or ``"datetime"``
+      (``2025-08-24 00:00:00``).
+    * ``activity_byok_requests``: add the undocumented ``byok_requests`` field to rows.
+    * ``activity_lag_seconds``: yesterday's rows appear only this long after 00:00 UTC.
+    * ``analytics_bucket_key``: ``/analytics/query`` time buckets under ``date__<g>``
+      (``"date"``) or ``created_at__<g>`` (``"created_at"``, per-request data).
+    * ``analytics_bucket_format``: buckets as ``"date"`` (``2026-06-07``) or
+      ``"datetime"`` (``2026-06-07T00:00:00.000Z``).
+    """
+
+    inference_credits: InferenceCredits = "403"
+    activity_date_format: ActivityDateFormat = "date"
+    activity_byok_requests: bool = False
+    activity_lag_seconds: float = 0.0
+    analytics_bucket_key: AnalyticsBucketKey = "date"
+    analytics_bucket_format: ActivityDateFormat = "date"
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ class Scenario:
         if len({k.name for k in self.keys}) != len(self.keys):
             problems.append("key names must be unique")
         for key in self.keys:
-            if key.limit_reset not in LIMIT_RESETS:
+            if key.limit_reset not in _LIMIT_RESETS:
                 problems.append(f"key {key.name}: limit_reset must be daily, weekly or monthly")
             if key.weight < 0:
                 problems.append(f"key {key.name}: weight must be >= 0")

@@ -1,5 +1,5 @@
-"""The parts a simulated account is described with: its models and their provider
-endpoints, its keys, and the API quirks it shows (see :mod:`.scenario`)."""
+"""The parts of a scenario: the models an account uses (each served by provider endpoints)
+and its keys, with the values their API answers are built from."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ from typing import Literal
 
 LimitReset = Literal["daily", "weekly", "monthly"]
 TimestampStyle = Literal["z", "micro"]
-InferenceCredits = Literal["403", "real", "zero"]
-ActivityDateFormat = Literal["date", "datetime"]
-AnalyticsBucketKey = Literal["date", "created_at"]
 
 DEFAULT_WORKSPACE = "default"
-LIMIT_RESETS = (None, "daily", "weekly", "monthly")
 
 
 @dataclass(frozen=True)
@@ -76,27 +72,3 @@ class KeySpec:
     limit_remaining_at_start: float | None = None
     workspace: str = DEFAULT_WORKSPACE
     creator_user_id: str | None = "user_2vQm8sK3xT0pLrA9"
-
-
-@dataclass(frozen=True)
-class Quirks:
-    """Documented oddities of the real API, switchable at run time.
-
-    * ``inference_credits``: what ``/credits`` answers to an inference key: ``"403"``
-      (management keys only), ``"real"`` values, or ``"zero"`` (200 with ``{0, 0}``).
-    * ``activity_date_format``: ``"date"`` (``2025-08-24``) or ``"datetime"``
-      (``2025-08-24 00:00:00``).
-    * ``activity_byok_requests``: add the undocumented ``byok_requests`` field to rows.
-    * ``activity_lag_seconds``: yesterday's rows appear only this long after 00:00 UTC.
-    * ``analytics_bucket_key``: ``/analytics/query`` time buckets under ``date__<g>``
-      (``"date"``) or ``created_at__<g>`` (``"created_at"``, per-request data).
-    * ``analytics_bucket_format``: buckets as ``"date"`` (``2026-06-07``) or
-      ``"datetime"`` (``2026-06-07T00:00:00.000Z``).
-    """
-
-    inference_credits: InferenceCredits = "403"
-    activity_date_format: ActivityDateFormat = "date"
-    activity_byok_requests: bool = False
-    activity_lag_seconds: float = 0.0
-    analytics_bucket_key: AnalyticsBucketKey = "date"
-    analytics_bucket_format: ActivityDateFormat = "date"

@@ -4,7 +4,7 @@ figures win over the exporter's estimates for the same limit."""
 
 from dataclasses import replace
 
-from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.config.types import AccountConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.organization import ReportedBudget
 from openrouter_exporter.core.periods import period_of

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 
 from prometheus_client.core import Metric
 
-from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.config.types import AccountConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.organization import WorkspaceReading
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading

@@ -5,7 +5,7 @@ account)."""
 
 from typing import ClassVar
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.endpoints.base import Endpoint, Poll
 from openrouter_exporter.endpoints.limits_plan import limits_interval
 

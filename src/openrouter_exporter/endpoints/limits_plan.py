@@ -9,7 +9,7 @@ guardrail assignments, pages of keys), so it follows the account as it grows.
 
 from dataclasses import dataclass
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.organization import (
     Assignments,

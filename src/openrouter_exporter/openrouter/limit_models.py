@@ -4,13 +4,9 @@ an item cannot be used without are required. A member's e-mail address is not re
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 
-from openrouter_exporter.openrouter.models import Flag, Money, Text
-
-
-class _Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
+from openrouter_exporter.openrouter.lenient import Flag, Money, Text, Tolerant
 
 
 def _number(value: Any) -> Any:
@@ -25,7 +21,7 @@ def _number(value: Any) -> Any:
 Usd = Annotated[float, BeforeValidator(_number)]
 
 
-class Workspace(_Tolerant):
+class Workspace(Tolerant):
     id: str = Field(min_length=1)
     name: Text = None
     slug: Text = None
@@ -33,14 +29,14 @@ class Workspace(_Tolerant):
     include_byok_in_budgets: Flag = None
 
 
-class WorkspaceBudget(_Tolerant):
+class WorkspaceBudget(Tolerant):
     id: Text = None
     workspace_id: Text = None
     limit_usd: Usd
     reset_interval: Text = None
 
 
-class Guardrail(_Tolerant):
+class Guardrail(Tolerant):
     id: str = Field(min_length=1)
     name: Text = None
     workspace_id: Text = None
@@ -49,17 +45,17 @@ class Guardrail(_Tolerant):
     include_byok_in_budgets: Flag = None
 
 
-class KeyAssignment(_Tolerant):
+class KeyAssignment(Tolerant):
     key_hash: str = Field(min_length=1)
     guardrail_id: str = Field(min_length=1)
 
 
-class MemberAssignment(_Tolerant):
+class MemberAssignment(Tolerant):
     user_id: str = Field(min_length=1)
     guardrail_id: str = Field(min_length=1)
 
 
-class Member(_Tolerant):
+class Member(Tolerant):
     id: str = Field(min_length=1)
     first_name: Text = None
     last_name: Text = None

@@ -1,4 +1,5 @@
-"""The models and keys of the built-in scenarios (demo, small, large)."""
+"""The models and keys of the built-in scenarios: a small team's demo account, a small
+account, and a large organisation generated from the seed."""
 
 from __future__ import annotations
 
