@@ -759,3 +759,22 @@ def test_collector_renders_the_current_snapshot() -> None:
     rendered = list(collector.SnapshotCollector(store).collect())
     assert rendered == list(collector.render(store.current()))
     assert isinstance(store.current(), Snapshot)
+
+
+def test_a_limit_with_unknown_spend_has_only_its_amount_and_reset() -> None:
+    body = text(store_of(prod_account()))
+    labels = {"scope": "workspace", "source": "analytics_estimate"}
+    assert value(body, "openrouter_limit_usd", **labels) == 500.0
+    assert value(body, "openrouter_limit_reset_timestamp_seconds", **labels) is not None
+    for name in (
+        "openrouter_limit_spend_usd",
+        "openrouter_limit_remaining_usd",
+        "openrouter_limit_exhaustion_timestamp_seconds",
+    ):
+        assert value(body, name, **labels) is None, name
+
+
+def test_a_limit_that_never_resets_has_no_reset_series_and_an_overshoot_is_negative() -> None:
+    body = text(store_of(prod_account()))
+    assert value(body, "openrouter_limit_reset_timestamp_seconds", scope="credits") is None
+    assert value(body, "openrouter_limit_remaining_usd", scope="member") == -1.25
