@@ -104,3 +104,30 @@ DEMO_ORGANIZATION = OrganizationSpec(
         MemberSpec("user_3kTz7bQ1mN8xWcE2", "Grace", "Hopper", "grace@example.com", "org:admin"),
     ),
 )
+
+LARGE_ORGANIZATION = OrganizationSpec(
+    workspaces=(
+        WorkspaceSpec(
+            "default",
+            budgets=(BudgetSpec("daily", 4000.0), BudgetSpec("monthly", 80_000.0)),
+        ),
+        WorkspaceSpec("research", budgets=(BudgetSpec("weekly", 500.0),)),
+    ),
+    guardrails=(
+        GuardrailSpec(
+            "search-weekly",
+            workspace="default",
+            limit_usd=5000.0,
+            reset_interval="weekly",
+            keys=("search-svc-0000", "search-svc-0008", "search-svc-0016"),
+        ),
+        GuardrailSpec(
+            "lead-monthly",
+            workspace="default",
+            limit_usd=60_000.0,
+            reset_interval="monthly",
+            members=(DEMO_CREATOR,),
+        ),
+    ),
+    members=(MemberSpec(DEMO_CREATOR, "Ada", "Lovelace", "ada@example.com"),),
+)

@@ -27,7 +27,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
-from openrouter_simulator.org_spec import DEMO_ORGANIZATION, OrganizationSpec
+from openrouter_simulator.org_spec import (
+    DEMO_ORGANIZATION,
+    LARGE_ORGANIZATION,
+    OrganizationSpec,
+)
 from openrouter_simulator.presets import (
     DEMO_KEYS,
     DEMO_MODELS,
@@ -188,4 +192,5 @@ class Scenario:
             models=large_models(seed),
             keys=large_keys(seed),
             other_usage=12_000.0,
+            organization=LARGE_ORGANIZATION,
         )

@@ -9,20 +9,15 @@ from datetime import UTC, datetime, timedelta
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.limits import LimitPeriod
 from openrouter_exporter.core.organization import (
-    Assignments,
     BudgetSpend,
-    GuardrailReading,
-    WorkspaceBudgets,
-    WorkspaceReading,
 )
 from openrouter_exporter.core.periods import period_start
-from openrouter_exporter.core.snapshot import AccountSnapshot
 from openrouter_exporter.endpoints.base import Poll
 from openrouter_exporter.endpoints.limits_base import LimitsEndpoint
+from openrouter_exporter.endpoints.limits_plan import PERIODS, estimated_targets
 from openrouter_exporter.openrouter.analytics_models import AnalyticsQuery, AnalyticsResult
 
 CREDITS, TOTAL = "credits_usage", "total_usage"
-PERIODS = (LimitPeriod.DAILY, LimitPeriod.WEEKLY, LimitPeriod.MONTHLY)
 Sums = dict[LimitPeriod, float]
 
 
@@ -58,32 +53,6 @@ class BudgetSpendEndpoint(LimitsEndpoint):
             member_credits[user_id], member_total[user_id] = period_sums(answer, now)
         self.pace(poll)
         return BudgetSpend(ws_credits, ws_total, member_credits, member_total, fetched_at=now)
-
-
-def estimated_targets(snapshot: AccountSnapshot) -> tuple[set[str], set[str]]:
-    """The workspaces with a periodic budget and the members under a guardrail budget
-    (their own, or their workspace's default guardrail through a key they created)."""
-    budgets = snapshot.reading(EndpointName.WORKSPACE_BUDGETS, WorkspaceBudgets)
-    guardrails: tuple[GuardrailReading, ...] = (
-        snapshot.reading(EndpointName.GUARDRAILS, tuple) or ()
-    )
-    assignments = snapshot.reading(EndpointName.GUARDRAIL_ASSIGNMENTS, Assignments)
-    workspaces_listed: tuple[WorkspaceReading, ...] = (
-        snapshot.reading(EndpointName.WORKSPACES, tuple) or ()
-    )
-    budgeted = {g.id for g in guardrails if g.limit_usd is not None}
-    workspaces = {
-        b.workspace_id for b in (budgets.budgets if budgets else ()) if b.period in PERIODS
-    }
-    assigned = assignments.members if assignments else {}
-    members = {user for user, guardrail in assigned.items() if guardrail in budgeted}
-    defaults = {w.id for w in workspaces_listed if w.default_guardrail_id in budgeted}
-    members |= {
-        key.creator_user_id
-        for key in snapshot.keys or ()
-        if key.creator_user_id and key.workspace_id in defaults
-    }
-    return workspaces, members
 
 
 def spend_query(field: str, value: str, now: float) -> AnalyticsQuery:
