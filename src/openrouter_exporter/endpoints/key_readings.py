@@ -1,7 +1,7 @@
 """What ``/keys`` and ``/key`` share: key readings, their fingerprints and metric families."""
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -78,8 +78,29 @@ def carry_over(
             for name in _CARRIED_FIELDS
             if last is not None and name not in answer.model_fields_set
         }
+        if last is not None:
+            kept["period_usage"] = _kept_periods(
+                reading.period_usage, last.period_usage, answer, "usage"
+            )
+            kept["period_byok_usage"] = _kept_periods(
+                reading.period_byok_usage, last.period_byok_usage, answer, "byok_usage"
+            )
         result.append(replace(reading, **kept) if kept else reading)
     return tuple(result)
+
+
+def _kept_periods(
+    read: Mapping[LimitPeriod, float],
+    last: Mapping[LimitPeriod, float],
+    answer: KeyUsage,
+    prefix: str,
+) -> dict[LimitPeriod, float]:
+    """The period usage read, with the last value of each period the answer left out."""
+    kept = dict(read)
+    for period, value in last.items():
+        if f"{prefix}_{period.value}" not in answer.model_fields_set:
+            kept.setdefault(period, value)
+    return kept
 
 
 def key_families(accounts: Sequence[AccountSnapshot]) -> Iterator[Metric]:
