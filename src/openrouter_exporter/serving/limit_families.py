@@ -12,6 +12,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from openrouter_exporter.core.snapshot import AccountSnapshot
 
 LABELS = ["account", "scope", "id", "name", "period", "source"]
+_SAME = (
+    "labels as openrouter_limit_usd. Refreshed by the exporter's poller, never fetched on scrape."
+)
 _ABOUT = (
     "scope is credits (the balance), key_limit, workspace, api_key, member, "
     "workspace_default_key or workspace_default_member; period daily, weekly, monthly or "
@@ -30,27 +33,27 @@ def limit_families(accounts: Sequence[AccountSnapshot]) -> Iterator[Metric]:
     spend = GaugeMetricFamily(
         "openrouter_limit_spend_usd",
         f"Spend counted against the limit in its current period, in USD; absent when "
-        f"unknown; {_ABOUT}",
+        f"unknown; {_SAME}",
         labels=LABELS,
     )
     remaining = GaugeMetricFamily(
         "openrouter_limit_remaining_usd",
         "The limit minus its spend, in USD; negative once overshot by in-flight requests; "
-        f"absent when the spend is unknown; {_ABOUT}",
+        f"absent when the spend is unknown; {_SAME}",
         labels=LABELS,
     )
     reset = GaugeMetricFamily(
         "openrouter_limit_reset_timestamp_seconds",
         "When the limit's period ends and its spend starts again from 0 (Unix time; 00:00 "
         "UTC, weeks on Monday, months on the 1st); absent for a limit that never resets; "
-        f"{_ABOUT}",
+        f"{_SAME}",
         labels=LABELS,
     )
     exhaustion = GaugeMetricFamily(
         "openrouter_limit_exhaustion_timestamp_seconds",
         "When the spend reaches the limit at the period-to-date average rate (Unix time; now "
         "once reached); absent when that is after the reset or there is no spend; "
-        f"{_ABOUT}",
+        f"{_SAME}",
         labels=LABELS,
     )
     for account in accounts:
