@@ -27,7 +27,18 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
-from openrouter_simulator.presets import DEMO_MODELS, SMALL_MODELS, large_keys, large_models
+from openrouter_simulator.org_spec import (
+    DEMO_ORGANIZATION,
+    LARGE_ORGANIZATION,
+    OrganizationSpec,
+)
+from openrouter_simulator.presets import (
+    DEMO_KEYS,
+    DEMO_MODELS,
+    SMALL_MODELS,
+    large_keys,
+    large_models,
+)
 from openrouter_simulator.specs import KeySpec, ModelSpec
 
 InferenceCredits = Literal["403", "real", "zero"]
@@ -82,6 +93,7 @@ class Scenario:
     overdraft_rate: float = 0.2
     overdraft_limit: float = 0.5
     management_key_name: str = "monitoring"
+    organization: OrganizationSpec = field(default_factory=OrganizationSpec)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -114,66 +126,33 @@ class Scenario:
         """A copy with some quirks changed, e.g. ``with_quirks(activity_lag_seconds=3600)``."""
         return dataclasses.replace(self, quirks=dataclasses.replace(self.quirks, **changes))  # type: ignore[arg-type]
 
+    def without_enterprise(self) -> Scenario:
+        """The same account without Enterprise features: a personal account (403 on
+        workspaces and guardrails, 404 on organisation members, no budgets on ``/key``)."""
+        return dataclasses.replace(
+            self, organization=dataclasses.replace(self.organization, enterprise=False)
+        )
+
+    @classmethod
+    def personal(cls, seed: int = 7) -> Scenario:
+        """The demo account without Enterprise features."""
+        return dataclasses.replace(cls.demo(seed), name="personal").without_enterprise()
+
     @classmethod
     def demo(cls, seed: int = 7) -> Scenario:
-        """One team account draining in a few days: ~$55 left at ~$15/day, 5 keys, 6 models."""
+        """One team account draining in a few days: ~$55 left at ~$15/day, 6 keys, 6 models;
+        a workspace budget and guardrails, and a key whose monthly limit stops it within a
+        day, before the balance runs out."""
         return cls(
             name="demo",
             seed=seed,
             balance=55.0,
             daily_rate=15.0,
             models=DEMO_MODELS,
-            keys=(
-                KeySpec(
-                    "production-chat",
-                    weight=6.0,
-                    created_days_ago=210.3,
-                    usage_before_history=1240.0,
-                    timestamp_style="micro",
-                ),
-                KeySpec(
-                    "batch-summariser",
-                    weight=3.0,
-                    limit=400.0,
-                    limit_reset="monthly",
-                    created_days_ago=95.6,
-                    updated_days_ago=12.2,
-                    usage_before_history=310.0,
-                    timestamp_style="z",
-                    expires_field="null",
-                ),
-                KeySpec(
-                    "staging",
-                    weight=1.0,
-                    limit=60.0,
-                    limit_remaining_at_start=1.5,
-                    created_days_ago=61.1,
-                    updated_days_ago=20.4,
-                    timestamp_style="z",
-                    creator_user_id=None,
-                ),
-                KeySpec(
-                    "hackathon-2025",
-                    weight=0.8,
-                    limit=25.0,
-                    limit_reset="daily",
-                    include_byok_in_limit=True,
-                    created_days_ago=9.5,
-                    expires_in_days=2.0,
-                    timestamp_style="micro",
-                ),
-                KeySpec(
-                    "legacy-integration",
-                    weight=1.2,
-                    disabled=True,
-                    disabled_days_ago=4.3,
-                    created_days_ago=400.0,
-                    usage_before_history=95.0,
-                    timestamp_style="micro",
-                ),
-            ),
+            keys=DEMO_KEYS,
             quirks=Quirks(activity_byok_requests=True),
             other_usage=180.0,
+            organization=DEMO_ORGANIZATION,
         )
 
     @classmethod
@@ -213,4 +192,5 @@ class Scenario:
             models=large_models(seed),
             keys=large_keys(seed),
             other_usage=12_000.0,
+            organization=LARGE_ORGANIZATION,
         )

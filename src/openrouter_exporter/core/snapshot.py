@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import ModelTotals, monotonic_totals
-from openrouter_exporter.core.limits import Limit
+from openrouter_exporter.core.limits import Limit, LimitPeriod
+from openrouter_exporter.core.organization import ReportedBudget
 
 _ReadingT = TypeVar("_ReadingT")
 
@@ -54,6 +55,12 @@ class KeyReading:
     limit: float | None
     limit_remaining: float | None
     expires_at: float | None
+    period_usage: Mapping[LimitPeriod, float] = field(default_factory=dict)  # day, week, month
+    period_byok_usage: Mapping[LimitPeriod, float] = field(default_factory=dict)
+    include_byok_in_limit: bool = False
+    creator_user_id: str | None = None
+    # GET /key with an inference key, newer answers: every budget layer, OpenRouter's figures.
+    budgets: tuple[ReportedBudget, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,42 @@ class KeyUsage(Tolerant):
     creator_user_id: Text = None
 
 
+class KeyBudget(Tolerant):
+    """One layer of ``GET /key``'s ``budgets[]`` (SDK 2026-10): OpenRouter's own figures."""
+
+    scope: str = Field(min_length=1)
+    limit_usd: float
+    spend_usd: float
+    remaining_usd: Money = None
+    reset_interval: Text = None
+    resets_at: Timestamp = None
+    guardrail_id: Text = None
+    budget_id: Text = None
+    include_byok: Flag = None
+
+
+def _valid_budgets(value: Any) -> Any:
+    """Keep the layers that can be understood; anything but a list is no list."""
+    if not isinstance(value, list):
+        return None
+    kept = []
+    for item in value:
+        try:
+            kept.append(KeyBudget.model_validate(item))
+        except ValueError:
+            continue
+    return kept
+
+
 class CurrentKey(KeyUsage):
-    """``GET /key``: the key the request was made with."""
+    """``GET /key``: the key the request was made with. ``budgets`` is absent from older
+    answers (``None``), and ``[]`` when no layer applies."""
 
     is_free_tier: Flag = None
     is_management_key: Flag = None
     is_provisioning_key: Flag = None
+    workspace_id: Text = None
+    budgets: Annotated[list[KeyBudget] | None, BeforeValidator(_valid_budgets)] = None
 
 
 class CurrentKeyResponse(Tolerant):
