@@ -3,6 +3,8 @@ quiet when the account lacks Enterprise features, OpenRouter's layers winning wh
 inference key reads them, and the call plan within 200 calls an hour."""
 
 import asyncio
+import os
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +19,8 @@ from openrouter_exporter.endpoints.limits_plan import CALLS_PER_HOUR, calls_per_
 from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot
 from openrouter_exporter.storage.sqlite_state import StateStore
 from openrouter_simulator import Scenario, Simulator
-from tests.conftest import StartExporter
-from tests.support.exporter import Metrics
+from tests.conftest import StartExporter, simulator_env
+from tests.support.exporter import Metrics, exporter_command
 
 LIMITS = {"OPENROUTER_EXPORTER_LIMITS_INTERVAL": "1s"}
 LIMIT_ENDPOINTS = {"workspaces", "workspace_budgets", "guardrails", "guardrail_assignments"}
@@ -182,3 +184,13 @@ def test_everything_on_stays_within_200_calls_an_hour(
     plan, _, _ = planned
     assert plan["total"] <= CALLS_PER_HOUR + 1e-9
     assert plan["limits_interval"] >= 600.0
+
+
+def test_check_says_which_features_the_account_lacks_without_failing(tmp_path: Path) -> None:
+    with Simulator(Scenario.personal(), speed=0.0) as personal:
+        env = {"PATH": os.environ["PATH"], **simulator_env(personal, tmp_path), **LIMITS}
+        result = subprocess.run(
+            exporter_command("check"), env=env, capture_output=True, text=True, timeout=60
+        )
+    assert "workspaces not available to this account" in " ".join(result.stdout.split())
+    assert "FAILED" not in result.stdout

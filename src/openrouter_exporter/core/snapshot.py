@@ -25,6 +25,7 @@ _ReadingT = TypeVar("_ReadingT")
 class EndpointHealth:
     up: bool = False
     polled: bool = False
+    absent: bool = False  # the account lacks the feature (403/404): neither up nor down
     last_success: float | None = None
     last_duration: float | None = None
     requests: int = 0

@@ -276,6 +276,7 @@ class AccountPoller:
         return EndpointHealth(
             up=ok and not run.absent,
             polled=run.schedule.enabled and not run.absent,
+            absent=run.absent,
             last_success=run.last_success,
             last_duration=duration,
             requests=run.requests,
