@@ -516,3 +516,45 @@ def test_status_json_is_served_as_json_from_the_same_view() -> None:
 
     assert answer.content_type == "application/json"
     assert json.loads(answer.body)["accounts"][0]["balance"]["balance_usd"] == 40.0
+
+
+# --- Now and today, and the first minutes of the balance chart -----------------------------
+
+
+def test_the_balance_chart_plots_every_sample_until_an_hourly_series_exists() -> None:
+    samples = [Sample(NOW - 600 + 5 * i, 40.0 + 0.1 * i, 100.0) for i in range(120)]
+
+    view = view_of(account(), history=lambda name, since: samples)
+
+    assert len(view.accounts[0].balance_history) == 120
+    assert len(_polyline(render_page(view)).split()) == 120
+    assert "120 samples, one per poll" in text_of(render_page(view))
+
+
+def test_the_empty_balance_chart_says_what_it_waits_for_and_how_long() -> None:
+    view = build_status(Snapshot(1, (account(),), ready=True), no_history, NOW, 60.0)
+
+    text = text_of(render_page(view))
+
+    assert "Waiting for a second sample of /credits" in text
+    assert "every 1m" in text
+
+
+def test_an_unreadable_balance_is_unknown_on_the_page_not_critical() -> None:
+    snapshot = account(credits=None, forecasts=())
+
+    view = view_of(snapshot)
+
+    assert view.accounts[0].status is Status.UNKNOWN
+    assert "<title>UNKNOWN: OpenRouter credits</title>" in render_page(view)
+    assert json_of(snapshot)["accounts"][0]["status"] == "unknown"
+
+
+def test_a_fast_pace_raises_a_banner_with_when_the_money_is_gone() -> None:
+    samples = [Sample(NOW - 120, 40.0, 100.0), Sample(NOW, 50.0, 100.0)]  # $7,200/day
+
+    text = text_of(render_page(view_of(account(), history=lambda name, since: samples)))
+
+    assert "The money is going fast: $7,200.00/day over the last 2 min" in text
+    assert "at this pace the credits run out" in text
+    assert "Shortest runway, at the pace of the last 2 min" in text

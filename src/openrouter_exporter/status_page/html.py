@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from html import escape
 
 from openrouter_exporter import __version__
-from openrouter_exporter.check import Status, days_text, usd, utc_time
+from openrouter_exporter.check import (
+    Status,
+    days_text,
+    pace_text,
+    span_text,
+    today_text,
+    usd,
+    utc_time,
+    worst,
+)
 from openrouter_exporter.config.durations import format_duration
 from openrouter_exporter.status_page.charts import bar_chart, line_chart
 from openrouter_exporter.status_page.view import (
@@ -28,6 +37,7 @@ from openrouter_exporter.status_page.view import (
 )
 
 REFRESH_SECONDS = 30
+DAY = 86400.0
 KEY_ROWS = 10  # per list; the rest is counted, and complete in /status.json
 
 
@@ -144,7 +154,12 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-_LEVEL = {Status.OK: "ok", Status.WARNING: "warning", Status.CRITICAL: "critical"}
+_LEVEL = {
+    Status.OK: "ok",
+    Status.WARNING: "warning",
+    Status.CRITICAL: "critical",
+    Status.UNKNOWN: "unknown",
+}
 
 
 def _date(timestamp: float) -> str:
@@ -190,7 +205,7 @@ def _level(status: Status) -> str:
 
 
 def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
-    worst = max((account.status for account in view.accounts), default=Status.OK)
+    overall = worst(account.status for account in view.accounts)
     accounts = "".join(_account(index, item) for index, item in enumerate(view.accounts))
     waiting = (
         ""
@@ -203,7 +218,7 @@ def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
         f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
-        f"<title>{_LEVEL[worst].upper()}: OpenRouter credits</title>"
+        f"<title>{_LEVEL[overall].upper()}: OpenRouter credits</title>"
         f"<style>{STYLE}</style></head><body>"
         "<header><h1>OpenRouter credits</h1>"
         f"<p>As of {_time(view.generated_at)}; refreshes every {REFRESH_SECONDS} s. "
@@ -227,7 +242,8 @@ def _account(index: int, account: AccountStatus) -> str:
         f"{_level(account.status)}</h2>"
         f"{_banners(account)}"
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
-        + f'<div class="grid">{_balance(account)}{_runways(account)}{_endpoints(account)}</div>'
+        + f'<div class="grid">{_balance(account)}{_now(account)}{_runways(account)}'
+        f"{_endpoints(account)}</div>"
         f'<div class="grid charts">{_balance_chart(anchor, account)}'
         f"{_spend_chart(anchor, account)}</div>"
         '<div class="grid">'
@@ -240,6 +256,18 @@ def _account(index: int, account: AccountStatus) -> str:
 
 def _banners(account: AccountStatus) -> str:
     parts = []
+    recent = account.recent
+    if recent is not None and recent.fast and account.balance and account.balance.balance_usd > 0:
+        css = "" if account.recent_level is Status.CRITICAL else " warning"
+        left = (
+            f" (in {_age(recent.days_remaining * DAY)})"
+            if not math.isinf(recent.days_remaining)
+            else ""
+        )
+        parts.append(
+            f'<p class="banner fast{css}" role="alert"><strong>The money is going fast'
+            f"</strong>: {escape(pace_text(recent))}{left}.</p>"
+        )
     for endpoint in account.failing:
         reasons = ", ".join(
             f"{escape(reason)} x{count}" for reason, count in sorted(endpoint.errors.items())
@@ -298,13 +326,48 @@ def _balance(account: AccountStatus) -> str:
     return f'<article class="card"><h3>Balance</h3>{figure}{detail}{floor}</article>'
 
 
+def _now(account: AccountStatus) -> str:
+    """Spent today and the pace of the last hour or so: what is happening now."""
+    today = account.today
+    if today is None:
+        figure = '<p class="figure today unknown">unknown</p>'
+    else:
+        figure = f'<p class="figure today">{usd(today.usd)}</p>'
+    detail = f'<p class="muted">Spent today: {escape(today_text(today, account.as_of))}.</p>'
+    recent = account.recent
+    if recent is None:
+        pace = (
+            f"<p>Pace now: {_unknown()}: the pace is measured over the last hour of samples "
+            "of /credits, from 30 s of them on.</p>"
+        )
+    else:
+        level = _LEVEL[account.recent_level] if recent.fast else "ok"
+        fast = f' <span class="badge {level}">fast</span>' if recent.fast else ""
+        pace = (
+            f'<p class="pace">Pace now: <strong class="{level if recent.fast else ""}">'
+            f"{usd(recent.usd_per_day)}/day</strong>{fast} over the last "
+            f"{escape(span_text(recent))}; at this pace the credits last "
+            f"{escape(_pace_days(recent.days_remaining))}.</p>"
+        )
+    return f'<article class="card now"><h3>Today and now</h3>{figure}{detail}{pace}</article>'
+
+
+def _pace_days(days: float) -> str:
+    if math.isinf(days):
+        return "for ever"
+    if days < 1:
+        return _age(days * DAY)
+    return days_text(days)
+
+
 def _runways(account: AccountStatus) -> str:
     thresholds = account.thresholds
     legend = (
         f'<p class="muted">Warning below {days_text(thresholds.runway_warning_days)}, '
         f"critical below {days_text(thresholds.runway_critical_days)}.</p>"
     )
-    if not account.runways:
+    runways = _with_recent(account)
+    if not runways:
         why = (
             "the runway needs the balance"
             if account.balance is None
@@ -313,7 +376,7 @@ def _runways(account: AccountStatus) -> str:
         )
         body = f"<p>{_unknown()}: {why}.</p>"
         return f'<article class="card"><h3>Runway</h3>{body}{legend}</article>'
-    shortest = min(account.runways, key=_days_or_inf)
+    shortest = min(runways, key=_days_or_inf)
     level = _LEVEL[shortest.level]
     if account.balance is not None and account.balance.balance_usd <= 0:
         runs_out = ": the balance is used up"
@@ -321,12 +384,17 @@ def _runways(account: AccountStatus) -> str:
         runs_out = f"; runs out {_time(shortest.exhaustion_timestamp)}"
     else:
         runs_out = ""
+    basis = (
+        f"at the pace of the {escape(shortest.window)} (shorter than every window)"
+        if shortest.window.startswith("last ")
+        else f"at the {escape(shortest.window)} burn rate"
+    )
     headline = (
         f'<p class="figure runway {level}">{_runway_days(shortest)} <small>({level})</small>'
-        f"</p><p>Shortest runway, at the {escape(shortest.window)} burn rate{runs_out}.</p>"
+        f"</p><p>Shortest runway, {basis}{runs_out}.</p>"
     )
     rows = []
-    for item in account.runways:
+    for item in runways:
         level = _LEVEL[item.level]
         days = "never" if item.days_remaining is None else f"{item.days_remaining:,.1f}"
         runs_out = (
@@ -334,8 +402,9 @@ def _runways(account: AccountStatus) -> str:
             if item.exhaustion_timestamp is not None
             else "never"
         )
+        recent = " recent" if item.window.startswith("last ") else ""
         rows.append(
-            f'<tr class="runway" data-window="{escape(item.window)}">'
+            f'<tr class="runway{recent}" data-window="{escape(item.window)}">'
             f"<th scope=row>{escape(item.window)}</th>"
             f'<td class="num">{usd(item.burn_usd_per_day)}</td>'
             f'<td class="num days {level}">{days} <small>{level}</small></td>'
@@ -348,6 +417,23 @@ def _runways(account: AccountStatus) -> str:
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     return f'<article class="card"><h3>Runway</h3>{headline}{table}{legend}</article>'
+
+
+def _with_recent(account: AccountStatus) -> list[Runway]:
+    """The windows' runways, and the recent pace's when it is shorter than all of them."""
+    recent = account.recent
+    if recent is None or not recent.shortest:
+        return list(account.runways)
+    return [
+        *account.runways,
+        Runway(
+            window=f"last {span_text(recent)}",
+            burn_usd_per_day=recent.usd_per_day,
+            days_remaining=recent.days_remaining,
+            exhaustion_timestamp=recent.exhaustion_timestamp,
+            level=account.recent_level,
+        ),
+    ]
 
 
 def _days_or_inf(runway: Runway) -> float:
@@ -363,27 +449,44 @@ def _runway_days(runway: Runway) -> str:
 def _balance_chart(anchor: str, account: AccountStatus) -> str:
     points = account.balance_history
     if len(points) < 2:
-        body = f"<p>{_unknown('Not enough samples yet')}: one is kept per poll of /credits.</p>"
+        every = (
+            f"every {format_duration(account.poll_interval)}"
+            if account.poll_interval
+            else "one per poll"
+        )
+        body = (
+            f"<p>{_unknown('Waiting for a second sample')} of /credits: the chart starts at "
+            f"two, and a sample is taken at each poll of /credits ({every}).</p>"
+        )
         return f'<article class="card"><h3>Balance, last 30 days</h3>{body}</article>'
     values = [item.balance_usd for item in points]
     lowest = min(values)
+    resolution = "hourly points" if account.balance_history_hourly else "samples, one per poll"
     description = (
         f"Balance from {usd(values[0])} on {utc_time(points[0].timestamp)} to "
         f"{usd(values[-1])} on {utc_time(points[-1].timestamp)}; lowest "
-        f"{usd(lowest)}, highest {usd(max(values))}; {len(points)} hourly points."
+        f"{usd(lowest)}, highest {usd(max(values))}; {len(points)} {resolution}."
     )
+    if account.balance_history_hourly:
+        x_labels = (_date(points[0].timestamp), _date(points[-1].timestamp))
+    else:
+        x_labels = (_clock(points[0].timestamp), _clock(points[-1].timestamp))
     chart = line_chart(
         f"{anchor}-balance",
         f"Balance of account {account.name}, last 30 days",
         description,
         [(item.timestamp, item.balance_usd) for item in points],
         y_label=_axis_usd,
-        x_labels=(_date(points[0].timestamp), _date(points[-1].timestamp)),
+        x_labels=x_labels,
     )
     return (
         '<article class="card"><h3>Balance, last 30 days</h3>'
         f"<figure>{chart}<figcaption>{escape(description)}</figcaption></figure></article>"
     )
+
+
+def _clock(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%H:%M:%S")
 
 
 def _spend_chart(anchor: str, account: AccountStatus) -> str:

@@ -20,7 +20,9 @@ from openrouter_exporter.check import (
     KEY_NEAR_LIMIT_SHARE,
     Status,
     judge,
+    now_and_today,
 )
+from openrouter_exporter.core.pace import RecentPace, SpendToday
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading, Snapshot
 
 SCHEMA_VERSION = 1
@@ -30,6 +32,8 @@ SCHEMA_ID = (
 HISTORY_DAYS = 30
 DAY = 86400.0
 HOUR = 3600.0
+HOURLY_AFTER = DAY
+MAX_POINTS = 744
 TOP_MODELS = 5
 TOP_PROVIDERS = 5
 TOP_KEYS = 5
@@ -140,12 +144,18 @@ class Endpoint:
 @dataclass(frozen=True)
 class AccountStatus:
     name: str
+    as_of: float
     status: Status
     reasons: tuple[str, ...]
     balance: Balance | None
     thresholds: Thresholds
     runways: tuple[Runway, ...]
+    today: SpendToday | None
+    recent: RecentPace | None
+    recent_level: Status  # of the recent pace's runway, against the runway thresholds
     balance_history: tuple[BalancePoint, ...]
+    balance_history_hourly: bool  # one point an hour; else every sample
+    poll_interval: float | None  # of /credits, when known: how often a sample is taken
     daily_spend: tuple[DaySpend, ...]
     top_models: tuple[Ranked, ...]  # over the last 30 completed days
     top_providers: tuple[Ranked, ...]  # over everything the ledger holds
@@ -169,21 +179,29 @@ class StatusView:
     accounts: tuple[AccountStatus, ...]
 
 
-def build_status(snapshot: Snapshot, history: SampleHistory, now: float) -> StatusView:
+def build_status(
+    snapshot: Snapshot, history: SampleHistory, now: float, poll_interval: float | None = None
+) -> StatusView:
     """The view model of every account: the only place that reads the snapshot and state."""
     return StatusView(
         generated_at=now,
         ready=snapshot.ready,
-        accounts=tuple(_account(item, history, now) for item in snapshot.accounts),
+        accounts=tuple(_account(item, history, now, poll_interval) for item in snapshot.accounts),
     )
 
 
-def _account(snapshot: AccountSnapshot, history: SampleHistory, now: float) -> AccountStatus:
-    verdict = judge(snapshot)
+def _account(
+    snapshot: AccountSnapshot, history: SampleHistory, now: float, poll_interval: float | None
+) -> AccountStatus:
+    samples = history(snapshot.name, now - HISTORY_DAYS * DAY)
+    pace = now_and_today(snapshot, [(item.timestamp, item.total_usage) for item in samples], now)
+    verdict = judge(snapshot, pace.recent)
     thresholds = snapshot.thresholds
     credits = snapshot.credits
+    chart, hourly = balance_points(samples)
     return AccountStatus(
         name=snapshot.name,
+        as_of=now,
         status=verdict.status,
         reasons=verdict.reasons,
         balance=(
@@ -207,7 +225,14 @@ def _account(snapshot: AccountSnapshot, history: SampleHistory, now: float) -> A
             )
             for item in snapshot.forecasts
         ),
-        balance_history=hourly_balance(history(snapshot.name, now - HISTORY_DAYS * DAY)),
+        today=pace.today,
+        recent=pace.recent,
+        recent_level=(
+            runway_level(pace.recent.days_remaining, snapshot) if pace.recent else Status.OK
+        ),
+        balance_history=chart,
+        balance_history_hourly=hourly,
+        poll_interval=poll_interval,
         daily_spend=_daily_spend(snapshot),
         top_models=_top_models(snapshot),
         top_providers=_top_providers(snapshot),
@@ -226,6 +251,19 @@ def runway_level(days: float, snapshot: AccountSnapshot) -> Status:
     if days < snapshot.thresholds.runway_warning_days:
         return Status.WARNING
     return Status.OK
+
+
+def balance_points(samples: Sequence[Sample]) -> tuple[tuple[BalancePoint, ...], bool]:
+    """What the balance chart plots, and whether it is hourly: one point an hour once the
+    samples span :data:`HOURLY_AFTER`, before that every sample (thinned to at most
+    :data:`MAX_POINTS`), so that the first minutes, and a fast fall, are seen at once."""
+    if not samples or samples[-1].timestamp - samples[0].timestamp >= HOURLY_AFTER:
+        return hourly_balance(samples), True
+    step = math.ceil(len(samples) / MAX_POINTS)
+    kept = [*samples[-1::-step]][::-1]
+    return tuple(
+        BalancePoint(item.timestamp, item.total_credits - item.total_usage) for item in kept
+    ), False
 
 
 def hourly_balance(samples: Iterable[Sample]) -> tuple[BalancePoint, ...]:
@@ -382,6 +420,32 @@ def _ranked_json(items: Iterable[Ranked]) -> list[dict[str, Any]]:
     return [{"name": i.name, "spend_usd": i.spend_usd, "share": i.share} for i in items]
 
 
+def _today_json(today: SpendToday | None) -> dict[str, Any] | None:
+    if today is None:
+        return None
+    return {
+        "spend_usd": today.usd,
+        "source": today.source,
+        "since": _time(today.since),
+        "read_at": _time(today.read_at),
+    }
+
+
+def _recent_json(account: AccountStatus) -> dict[str, Any] | None:
+    recent = account.recent
+    if recent is None:
+        return None
+    return {
+        "burn_usd_per_day": recent.usd_per_day,
+        "span_seconds": recent.span_seconds,
+        "days_remaining": None if math.isinf(recent.days_remaining) else recent.days_remaining,
+        "exhaustion_at": _time(recent.exhaustion_timestamp),
+        "shortest": recent.shortest,
+        "fast": recent.fast,
+        "status": account.recent_level.name.lower(),
+    }
+
+
 def _account_json(account: AccountStatus) -> dict[str, Any]:
     balance = account.balance
     keys = account.keys
@@ -413,6 +477,8 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
             }
             for item in account.runways
         ],
+        "today": _today_json(account.today),
+        "recent": _recent_json(account),
         "balance_history": [
             {"at": _time(item.timestamp), "balance_usd": item.balance_usd}
             for item in account.balance_history
