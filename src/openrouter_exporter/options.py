@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from openrouter_exporter import __version__
-from openrouter_exporter.config.loader import SETTINGS
+from openrouter_exporter.config.catalogue import SETTINGS
 
 
 class UsageError(Exception):

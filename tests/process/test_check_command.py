@@ -50,7 +50,7 @@ def test_healthy_account_exits_0_and_shows_the_balance(
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"${balance:,.2f}" in result.stdout
     assert "Status           OK" in result.stdout
-    assert "Top models (7 days)" in result.stdout
+    assert "Top models (30 days)" in result.stdout
 
 
 def test_runway_below_warning_exits_1_and_names_the_threshold(
@@ -178,7 +178,8 @@ def test_check_reports_spend_today_and_the_recent_pace_from_the_kept_samples(
     assert "Spent today      $20.00 since" in result.stdout
     assert "(from the exporter's own samples of /credits)" in result.stdout
     pace = next(line for line in result.stdout.splitlines() if "Spending now" in line)
-    assert "/day over the last 10 min: FAST" in pace
+    assert "FAST: $2,8" in pace  # $20 in a little more than 10 minutes
+    assert "/day over the last 10 min" in pace
     assert "recent" in result.stdout
     assert result.returncode == 2, result.stdout  # $balance at $2,880/day: under a day
 

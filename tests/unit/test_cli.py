@@ -4,7 +4,7 @@ placeholders, flags in groups, examples, and each command's help with only its f
 import pytest
 
 from openrouter_exporter.cli import main
-from openrouter_exporter.config.loader import SETTINGS
+from openrouter_exporter.config.catalogue import SETTINGS
 from openrouter_exporter.options import build_parser
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from openrouter_exporter.core.forecast import DAY, days_remaining, exhaustion_timestamp
-from openrouter_exporter.core.snapshot import WindowForecast
+from openrouter_exporter.core.snapshot import AccountSnapshot, WindowForecast
 
 RECENT_WINDOW = 3600.0
 RECENT_MIN_SPAN = 30.0
@@ -116,3 +116,28 @@ def today_from_samples(samples: Sequence[tuple[float, float]], now: float) -> Sp
         read_at=used[-1][0],
         since=max(midnight, used[0][0]),
     )
+
+
+@dataclass(frozen=True)
+class Now:
+    """What an account is spending now and spent today."""
+
+    today: SpendToday | None
+    recent: RecentPace | None
+
+
+def now_and_today(
+    snapshot: AccountSnapshot,
+    samples: Sequence[tuple[float, float]],
+    now: float,
+    analytics: SpendToday | None,
+) -> Now:
+    """Today's spend (``analytics``, the Analytics API's figure, else the samples) and the
+    recent pace of the account."""
+    credits = snapshot.credits
+    recent = (
+        recent_pace(samples, credits.balance, now, snapshot.forecasts)
+        if credits is not None
+        else None
+    )
+    return Now(analytics or today_from_samples(samples, now), recent)
