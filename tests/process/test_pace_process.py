@@ -69,5 +69,5 @@ def test_the_page_shows_the_spend_today_by_the_analytics_api_with_its_age(
     page = exporter.get("/").text
     assert today["spend_usd"] > 0
     assert today["spend_usd"] == pytest.approx(sum(per_model.values()))  # as the gauges
-    assert "Spent today:" in page
+    assert "today</small>" in page
     assert "(Analytics API, read" in page

@@ -11,6 +11,7 @@ from openrouter_exporter.core.pace import (
     today_from_samples,
 )
 from openrouter_exporter.core.snapshot import WindowForecast
+from openrouter_exporter.core.wording import days_text
 
 DAY = 86400.0
 NOON = 20_000 * DAY + 12 * 3600  # a UTC noon
@@ -96,3 +97,17 @@ def test_today_from_samples_that_start_later_says_since_when() -> None:
 
 def test_no_spend_today_from_samples_without_two_of_them_today() -> None:
     assert today_from_samples([(NOON - DAY, 1.0), (NOON - DAY + 60, 2.0)], NOON) is None
+
+
+@pytest.mark.parametrize(
+    ("days", "text"),
+    [
+        (1.0, "1.0 day"),
+        (0.99, "1.0 day"),
+        (2.0, "2.0 days"),
+        (0.5, "0.5 days"),
+        (0.003, "4 minutes"),
+    ],
+)
+def test_days_are_written_as_people_read_them(days: float, text: str) -> None:
+    assert days_text(days) == text

@@ -560,3 +560,25 @@ def test_a_fast_pace_raises_a_banner_with_when_the_money_is_gone() -> None:
     assert "The money is going fast: $7,200.00/day over the last 2 min" in text
     assert "at this pace the credits run out" in text
     assert "Shortest runway, at the pace of the last 2 min" in text
+
+
+def test_what_could_not_be_read_says_why_and_what_to_do() -> None:
+    advice = "OpenRouter rejected the management key for /keys: create a new key"
+    failing = EndpointHealth(up=False, polled=True, errors={"http_401": 2}, advice=advice)
+    snapshot = account(
+        keys=None,
+        health={
+            EndpointName.CREDITS: EndpointHealth(up=True, polled=True, last_success=NOW - 30),
+            EndpointName.KEYS: failing,
+        },
+    )
+
+    text = text_of(page_of(snapshot))
+    document = json_of(snapshot)
+
+    assert "Keys unknown: /keys failed (http_401)" in text
+    assert "No key is near its limit" not in text
+    assert advice in text  # in the failing banner, on the page itself
+    keys = next(item for item in document["accounts"][0]["endpoints"] if item["name"] == "keys")
+    assert keys["advice"] == advice
+    validate(document)

@@ -232,6 +232,7 @@ class Freshness:
     age_seconds: float | None
     stale: bool
     errors: Mapping[str, int]  # failed polls since start by reason; reasons never seen left out
+    advice: str | None = None  # while failing: what to do, naming the key
 
 
 def freshness(name: str, health: EndpointHealth, now: float) -> Freshness:
@@ -254,4 +255,5 @@ def freshness(name: str, health: EndpointHealth, now: float) -> Freshness:
         age_seconds=age,
         stale=health.polled and age is not None and age > limit,
         errors={reason: count for reason, count in health.errors.items() if count > 0},
+        advice=health.advice if state == "failing" else None,
     )

@@ -14,6 +14,9 @@ def usd(value: float) -> str:
 def days_text(value: float) -> str:
     if math.isinf(value):
         return "unlimited"
+    if 0 < value < 0.05:  # "0.0 days" says nothing: minutes do
+        minutes = max(1, round(value * 1440))
+        return "1 minute" if minutes == 1 else f"{minutes} minutes"
     text = f"{value:.1f}"
     return f"{text} day" if text == "1.0" else f"{text} days"
 
@@ -60,8 +63,13 @@ def today_text(today: SpendToday | None, now: float) -> str:
             "unknown: needs the Analytics API (a management key) or two samples of /credits "
             "today (a running exporter keeps them; check polls once)"
         )
+    return f"{usd(today.usd)} {today_source_text(today, now)}"
+
+
+def today_source_text(today: SpendToday, now: float) -> str:
+    """Since when the spend today is counted, and where the figure comes from."""
     since = datetime.fromtimestamp(today.since, UTC).strftime("%H:%M UTC")
     if today.source == "analytics":
         age = max(0.0, now - today.read_at)
-        return f"{usd(today.usd)} since {since} (Analytics API, read {age:.0f}s ago)"
-    return f"{usd(today.usd)} since {since} (from the exporter's own samples of /credits)"
+        return f"since {since} (Analytics API, read {age:.0f}s ago)"
+    return f"since {since} (from the exporter's own samples of /credits)"

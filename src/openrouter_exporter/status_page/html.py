@@ -102,9 +102,10 @@ def _banners(account: AccountStatus) -> str:
             if endpoint.age_seconds is not None
             else "nothing read from it yet"
         )
+        advice = f" {escape(endpoint.advice)}." if endpoint.advice else ""
         parts.append(
             f'<p class="banner" role="alert"><strong>/{escape(endpoint.name)} is failing'
-            f"</strong> ({reasons}): {kept}.</p>"
+            f"</strong> ({reasons}): {kept}.{advice}</p>"
         )
     for endpoint in account.stale:
         if endpoint.state == "failing":
@@ -257,7 +258,8 @@ def _balance_chart(anchor: str, account: AccountStatus) -> str:
 def _spend_chart(anchor: str, account: AccountStatus) -> str:
     days = account.daily_spend
     if not days:
-        body = f"<p>{unknown('No activity read yet')} (/activity needs a management key).</p>"
+        why = account.unread.get("activity", "/activity needs a management key")
+        body = f"<p>{unknown('No activity read yet')}: {escape(why)}.</p>"
         return f'<article class="card"><h3>Daily spend</h3>{body}</article>'
     total = sum(item.spend_usd for item in days)
     busiest = max(days, key=lambda item: item.spend_usd)
@@ -340,7 +342,8 @@ def _key_table(caption: str, css: str, keys: Sequence[KeyReading], column: str) 
 def _keys(account: AccountStatus) -> str:
     keys = account.keys
     if keys is None:
-        return f'<article class="card"><h3>Keys</h3><p>{unknown()}: not read yet.</p></article>'
+        why = escape(account.unread.get("keys", "not read yet"))
+        return f'<article class="card"><h3>Keys</h3><p>{unknown()}: {why}.</p></article>'
     tables = (
         _key_table("Near their limit", "near-limit", keys.near_limit, "limit")
         + _key_table("Expiring within 7 days or expired", "expiring", keys.expiring, "expiry")

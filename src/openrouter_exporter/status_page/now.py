@@ -5,7 +5,14 @@ import math
 from html import escape
 
 from openrouter_exporter.core.judgement import Status
-from openrouter_exporter.core.wording import days_text, pace_text, span_text, today_text, usd
+from openrouter_exporter.core.wording import (
+    days_text,
+    pace_text,
+    span_text,
+    today_source_text,
+    today_text,
+    usd,
+)
 from openrouter_exporter.status_page.markup import LEVEL, age_text, unknown
 from openrouter_exporter.status_page.view import AccountStatus, Runway
 
@@ -18,9 +25,10 @@ def now_card(account: AccountStatus) -> str:
     today = account.today
     if today is None:
         figure = '<p class="figure today unknown">unknown</p>'
+        detail = f'<p class="muted">Spent today: {escape(today_text(today, account.as_of))}.</p>'
     else:
-        figure = f'<p class="figure today">{usd(today.usd)}</p>'
-    detail = f'<p class="muted">Spent today: {escape(today_text(today, account.as_of))}.</p>'
+        figure = f'<p class="figure today">{usd(today.usd)} <small>today</small></p>'
+        detail = f'<p class="muted">Spent {escape(today_source_text(today, account.as_of))}.</p>'
     recent = account.recent
     if recent is None:
         pace = (

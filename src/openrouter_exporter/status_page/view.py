@@ -8,13 +8,14 @@ not know is ``None`` (shown as "unknown"), never 0.
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from openrouter_exporter import __version__
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.judgement import (
     Freshness,
     KeyAttention,
@@ -23,6 +24,7 @@ from openrouter_exporter.core.judgement import (
     freshness,
     judge,
     key_attention,
+    problem,
     runway_level,
     top_models,
     top_providers,
@@ -97,6 +99,7 @@ class AccountStatus:
     top_models: tuple[Ranked, ...]  # over the last 30 completed days
     top_providers: tuple[Ranked, ...]  # over everything the ledger holds
     keys: KeyAttention | None
+    unread: Mapping[str, str]  # why a reading is missing, by endpoint: keys, activity
     endpoints: tuple[Freshness, ...]
     latest_activity_day: date | None
 
@@ -173,7 +176,21 @@ def _account(
         keys=key_attention(snapshot.keys, now) if snapshot.keys is not None else None,
         endpoints=tuple(freshness(name, health, now) for name, health in snapshot.health.items()),
         latest_activity_day=snapshot.activity.latest_day if snapshot.activity else None,
+        unread=_unread(snapshot),
     )
+
+
+def _unread(snapshot: AccountSnapshot) -> dict[str, str]:
+    """Why the keys and the activity are unknown, for the cards that would show them."""
+    unread = {}
+    if snapshot.keys is None:
+        for keys in (EndpointName.KEYS, EndpointName.KEY):
+            if keys in snapshot.health:
+                unread["keys"] = problem(snapshot, keys)
+                break
+    if snapshot.activity is None and EndpointName.ACTIVITY in snapshot.health:
+        unread["activity"] = problem(snapshot, EndpointName.ACTIVITY)
+    return unread
 
 
 def balance_points(samples: Sequence[Sample]) -> tuple[tuple[BalancePoint, ...], bool]:
@@ -341,6 +358,7 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
                 "age_seconds": item.age_seconds,
                 "stale": item.stale,
                 "errors": dict(item.errors),
+                "advice": item.advice,
             }
             for item in account.endpoints
         ],
