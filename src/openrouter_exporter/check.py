@@ -6,6 +6,8 @@ is crossed, or the balance is at or below zero), 3 UNKNOWN (the balance cannot b
 the configuration is wrong). Over several accounts the worst counts, CRITICAL before
 UNKNOWN before WARNING. The runway of an account is the shortest of its windows, and of the
 pace of the last hour or so when that is shorter: the most pessimistic honest forecast.
+What needs attention is judged in :mod:`openrouter_exporter.core.judgement`, as on the
+status page.
 """
 
 import sys
