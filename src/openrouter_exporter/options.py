@@ -1,17 +1,18 @@
 """The command line's grammar: commands, flags grouped by what they set, typed placeholders,
 examples, and an unknown option reported by name with the closest known one.
 
-Adding a subcommand: a :class:`Command` in :data:`COMMANDS` (its help, and the settings it
-does not use), and its branch in :func:`openrouter_exporter.cli.main`.
+Adding a subcommand: a :class:`Command` in :data:`COMMANDS` (its help, the settings it does
+not use, and its own options as :class:`Option` entries, which the unknown-option check then
+knows too), and its branch in :func:`openrouter_exporter.cli.main`.
 """
 
 import argparse
 import difflib
 import shutil
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from openrouter_exporter import __version__
 from openrouter_exporter.config.catalogue import SETTINGS
@@ -74,6 +75,14 @@ def _group_of(flag: str) -> str:
 
 
 @dataclass(frozen=True)
+class Option:
+    """A command's own option (not a setting): its flag and ``add_argument``'s keywords."""
+
+    flag: str
+    keywords: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Command:
     """A subcommand: its help, and the setting groups and settings (by key) it does not use:
     they are accepted, as they always were, but left out of its help."""
@@ -83,6 +92,7 @@ class Command:
     description: str
     hidden: frozenset[str] = frozenset()
     examples: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()  # its own, shown under the command's name
 
 
 COMMANDS = (
@@ -102,6 +112,29 @@ COMMANDS = (
         "Its first line names the status page and a `check` command that works against it.",
         hidden=frozenset({"config_file", "management_key", "api_key", "base_url"}),
         examples=("openrouter-exporter demo", "openrouter-exporter demo --demo.speed 1440"),
+        options=(
+            Option(
+                "--demo.speed",
+                {
+                    "dest": "demo_speed",
+                    "type": float,
+                    "default": 1.0,
+                    "metavar": "FACTOR",
+                    "help": "multiply the simulated spend rate, e.g. 1440 drains a day's budget "
+                    "per minute",
+                },
+            ),
+            Option(
+                "--demo.scenario",
+                {
+                    "dest": "demo_scenario",
+                    "choices": ("demo", "small", "large"),
+                    "default": "demo",
+                    "help": "simulated account: demo (default), small (3 keys) or large "
+                    "(1,000 keys)",
+                },
+            ),
+        ),
     ),
     Command(
         "check",
@@ -188,7 +221,10 @@ def _examples(lines: Sequence[str]) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="openrouter-exporter",
-        description="Prometheus exporter for OpenRouter prepaid credits. Without a command: serve.",
+        description=_wrapped(
+            "Prometheus exporter for OpenRouter prepaid credits. Without a command: serve. "
+            "Each flag is also read from the environment variable named in its help."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
         epilog=_examples([line for command in COMMANDS for line in command.examples])
@@ -207,36 +243,20 @@ def build_parser() -> argparse.ArgumentParser:
             allow_abbrev=False,
         )
         _add_settings(sub, command.hidden)
-        if command.name == "demo":
-            _add_demo_options(sub)
+        if command.options:
+            own = sub.add_argument_group(command.name)
+            for option in command.options:
+                own.add_argument(option.flag, **option.keywords)
     commands.add_parser(
         "simulator", add_help=False, help="run the OpenRouter simulator alone (see its --help)"
     )
     return parser
 
 
-def _add_demo_options(demo: argparse.ArgumentParser) -> None:
-    group = demo.add_argument_group("demo")
-    group.add_argument(
-        "--demo.speed",
-        dest="demo_speed",
-        type=float,
-        default=1.0,
-        metavar="FACTOR",
-        help="multiply the simulated spend rate, e.g. 1440 drains a day's budget per minute",
-    )
-    group.add_argument(
-        "--demo.scenario",
-        dest="demo_scenario",
-        choices=("demo", "small", "large"),
-        default="demo",
-        help="simulated account: demo (default), small (3 keys) or large (1,000 keys)",
-    )
-
-
 def known_options() -> set[str]:
     """Every option some command takes."""
-    known = {"-h", "--help", "--version", "--check-config", "--demo.speed", "--demo.scenario"}
+    known = {"-h", "--help", "--version", "--check-config"}
+    known.update(option.flag for command in COMMANDS for option in command.options)
     for setting in SETTINGS:
         known.add(setting.flag)
         if setting.has_file_variant:

@@ -5,7 +5,7 @@ import pytest
 
 from openrouter_exporter.cli import main
 from openrouter_exporter.config.catalogue import SETTINGS
-from openrouter_exporter.options import build_parser
+from openrouter_exporter.options import COMMANDS, build_parser, unknown_option
 
 
 def help_of(*arguments: str, capsys: pytest.CaptureFixture[str]) -> str:
@@ -100,3 +100,12 @@ def test_every_flag_is_still_accepted(capsys: pytest.CaptureFixture[str]) -> Non
         value = [] if setting.switch else ["x"]
         options = vars(parser.parse_args([setting.flag, *value]))
         assert setting.key in options, setting.flag
+
+
+def test_every_commands_own_options_are_known_to_the_unknown_option_check() -> None:
+    for command in COMMANDS:
+        for option in command.options:
+            assert unknown_option([command.name, option.flag, "1"]) is None, option.flag
+    assert unknown_option(["demo", "--demo.sped", "2"]) == (
+        "unknown option --demo.sped; did you mean --demo.speed?"
+    )
