@@ -138,6 +138,15 @@ def _print_config_summary(config: ExporterConfig) -> int:
     return 0
 
 
+def _this_program() -> list[str]:
+    """How this program was started, to be started again the same way: the script as typed
+    (``openrouter-exporter``, ``.venv/bin/openrouter-exporter``), else ``python -m``."""
+    started = sys.argv[0] if sys.argv else ""
+    if Path(started).name == "openrouter-exporter":
+        return [started]
+    return [sys.executable, "-m", "openrouter_exporter"]
+
+
 def _demo_banner(
     exporter: Exporter, api_url: str, speed: float, check: str, control_url: str
 ) -> str:
@@ -191,7 +200,7 @@ def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config
             configure_logging(config.log_format, config.log_level, config.secrets())
             check = shlex.join(
                 [
-                    "openrouter-exporter",
+                    *_this_program(),
                     "check",
                     f"--openrouter.base-url={api_url}",
                     f"--openrouter.management-key-file={key_file}",

@@ -30,13 +30,13 @@ def test_the_demo_names_its_status_page_and_a_check_command_that_works(tmp_path:
     try:
         wait_until(lambda: "Ctrl-C stops" in demo.logs(), 30, "the demo prints its banner")
         page = re.search(r"Status page: (\S+)", demo.logs())
-        command = re.search(r"^\s+(openrouter-exporter check .*)$", demo.logs(), re.MULTILINE)
+        command = re.search(r"^\s+(\S.* check --openrouter\.base-url=.*)$", demo.logs(), re.M)
         assert page is not None, demo.logs()
         assert command is not None, demo.logs()
         wait_until(lambda: demo.get("/readyz").status_code == 200, 30, "the demo is ready")
         assert "OpenRouter credits" in httpx.get(page.group(1), timeout=10).text
         check = subprocess.run(
-            exporter_command(*shlex.split(command.group(1))[1:]),
+            shlex.split(command.group(1)),  # as printed: this interpreter, -m openrouter_exporter
             env=environment,
             capture_output=True,
             text=True,
