@@ -582,3 +582,14 @@ def test_what_could_not_be_read_says_why_and_what_to_do() -> None:
     keys = next(item for item in document["accounts"][0]["endpoints"] if item["name"] == "keys")
     assert keys["advice"] == advice
     validate(document)
+
+
+def test_the_pace_of_an_account_whose_money_is_gone_says_so() -> None:
+    samples = [Sample(NOW - 120, 40.0, 100.0), Sample(NOW, 50.0, 100.0)]
+    snapshot = account(credits=CreditsReading(100.0, 101.0, NOW - 30))
+
+    text = text_of(render_page(view_of(snapshot, history=lambda name, since: samples)))
+
+    assert "the credits are used up" in text
+    assert "credits last" not in text
+    assert "The money is going fast" not in text  # the balance says it louder

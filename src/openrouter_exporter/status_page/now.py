@@ -38,10 +38,14 @@ def now_card(account: AccountStatus) -> str:
     else:
         level = LEVEL[account.recent_level] if recent.fast else ""
         badge = f' <span class="badge {level or "warning"}">fast</span>' if recent.fast else ""
+        lasts = (
+            "the credits are used up"
+            if recent.days_remaining <= 0
+            else f"at this pace the credits last {escape(_pace_days(recent.days_remaining))}"
+        )
         pace = (
             f'<p class="pace">Pace now: <strong class="{level}">{usd(recent.usd_per_day)}/day'
-            f"</strong>{badge} over the last {escape(span_text(recent))}; at this pace the "
-            f"credits last {escape(_pace_days(recent.days_remaining))}.</p>"
+            f"</strong>{badge} over the last {escape(span_text(recent))}; {lasts}.</p>"
         )
     return f'<article class="card now"><h3>Today and now</h3>{figure}{detail}{pace}</article>'
 
