@@ -778,3 +778,15 @@ def test_a_limit_that_never_resets_has_no_reset_series_and_an_overshoot_is_negat
     body = text(store_of(prod_account()))
     assert value(body, "openrouter_limit_reset_timestamp_seconds", scope="credits") is None
     assert value(body, "openrouter_limit_remaining_usd", scope="member") == -1.25
+
+
+def test_the_help_of_api_errors_lists_every_reason_an_endpoint_reports() -> None:
+    rendered = text(golden_store())
+    help_line = next(
+        line for line in rendered.splitlines() if line.startswith("# HELP openrouter_api_errors")
+    )
+
+    for endpoint in ENDPOINTS:
+        for reason in endpoint.own_error_reasons:
+            assert reason in help_line
+    assert "unsupported" in help_line

@@ -9,6 +9,7 @@ from openrouter_exporter.check import report
 from openrouter_exporter.core.judgement import Status, Verdict
 from openrouter_exporter.core.limit_text import duration_text, limit_title
 from openrouter_exporter.core.limits import Limit, LimitPeriod, LimitScope, SpendSource
+from openrouter_exporter.core.pace import now_and_today
 from tests.unit.test_status import HOSTILE, NOW, account, json_of, page_of, text_of, validate
 
 HOUR = 3600.0
@@ -51,7 +52,8 @@ OK = Verdict(Status.OK, ())
 
 
 def first_limit_line(limits: tuple[Limit, ...]) -> str:
-    text = report(account(limits=limits), OK, NOW)
+    snapshot = account(limits=limits)
+    text = report(snapshot, OK, NOW, now_and_today(snapshot, [], NOW, None))
     (line,) = [line for line in text.splitlines() if line.startswith("  First limit")]
     return line
 
