@@ -150,7 +150,7 @@ def test_the_card_names_the_first_limit_when_it_is_reached_and_its_reset() -> No
     text = card_text(BALANCE, RESEARCH, CI_BOT)
 
     assert text.startswith(
-        "What stops requests first reached in 5 h key ci-bot's monthly limit: $96.00 of "
+        "What stops requests first reached in 5 h (warning) key ci-bot's monthly limit: $96.00 of "
         "$100.00 ($4.00 left), OpenRouter's figure. Projected at Mon 2025-11-24 21:00 UTC. "
         "Resets: Thu 2026-01-01 00:00 UTC."
     )
@@ -171,7 +171,7 @@ def test_the_card_marks_a_limit_projected_within_the_hour_critical_in_words_and_
 
     page = page_of(account(limits=(soon, BALANCE)))
 
-    assert '<p class="figure critical">reached in 20 min</p>' in page
+    assert '<p class="figure critical">reached in 20 min <small>(critical)</small></p>' in page
 
 
 def test_the_card_says_unknown_when_no_limit_is_known() -> None:
@@ -218,3 +218,12 @@ def test_a_limit_is_named_by_its_holder_period_and_kind(scope: LimitScope, title
 )
 def test_durations_read_in_minutes_hours_or_days(seconds: float, text: str) -> None:
     assert duration_text(seconds) == text
+
+
+def test_a_reached_limit_among_the_others_says_critical_in_words() -> None:
+    reached = replace(RESEARCH, spend_usd=502.5)
+
+    others = card_text(reached, CI_BOT).split("Then, in order")[1]
+
+    assert "key ci-bot's monthly limit reached in 5 h (warning)" in others
+    assert card_text(reached, CI_BOT).startswith("What stops requests first reached (critical)")

@@ -25,10 +25,10 @@ def _level(limit: Limit, now: float) -> str:
         return "critical"
     when = limit.exhaustion_timestamp
     if when is None:
-        return ""
+        return "ok"
     if when - now < HOUR:
         return "critical"
-    return "warning" if when - now < DAY else ""
+    return "warning" if when - now < DAY else "ok"
 
 
 def _moment(timestamp: float | None, otherwise: str) -> str:
@@ -50,7 +50,7 @@ def _first(limit: Limit, now: float) -> str:
         else ""
     )
     return (
-        f'<p class="figure {level}">{escape(outlook(limit, now))}</p>'
+        f'<p class="figure {level}">{escape(outlook(limit, now))} <small>({level})</small></p>'
         f"<p><strong>{escape(limit_title(limit))}</strong>: {_spend(limit)}, "
         f"{_SOURCE[limit.source]}.{reaches} Resets: {_moment(limit.reset_timestamp, 'never')}."
         "</p>"
@@ -60,9 +60,11 @@ def _first(limit: Limit, now: float) -> str:
 def _row(limit: Limit, now: float) -> str:
     remaining = limit.remaining_usd
     left = unknown() if remaining is None else usd(remaining)
+    level = _level(limit, now)
+    word = "" if level == "ok" else f" <small>({level})</small>"
     return (
         f'<tr><td class="name">{escape(limit_title(limit))}</td>'
-        f'<td class="{_level(limit, now)}">{escape(outlook(limit, now))}</td>'
+        f'<td class="{level}">{escape(outlook(limit, now))}{word}</td>'
         f'<td class="num">{left} of {usd(limit.limit_usd)}</td></tr>'
     )
 
