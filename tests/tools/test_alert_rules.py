@@ -7,6 +7,7 @@ example configuration (receivers swapped for a local webhook).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -145,6 +146,52 @@ def test_alertmanager_example_receiver_templates_render(tmp_path: Path) -> None:
             amtool(), "template", "render", f"--template.glob={glob}", f"--template.text={template}"
         )
         assert result.returncode == 0, f"{template!r}: {result.stderr}"
+
+
+def render_slack_text(tmp_path: Path, dashboard_url: str) -> str:
+    """The chat receiver's message text for one firing alert, rendered by amtool."""
+    (slack,) = next(r for r in load_yaml(ALERTMANAGER_EXAMPLE)["receivers"] if r["name"] == "chat")[
+        "slack_configs"
+    ]
+    data = tmp_path / "data.json"
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": "OpenRouterSpendSpike", "account": "acme"},
+        "annotations": {
+            "summary": "acme: spend 4.0x the 7-day average",
+            "description": "More.",
+            "runbook_url": "https://runbooks.example.com/#openrouterspendspike",
+            "dashboard_url": dashboard_url,
+        },
+    }
+    data.write_text(
+        json.dumps({"status": "firing", "alerts": [alert], "groupLabels": {"account": "acme"}}),
+        encoding="utf-8",
+    )
+    glob = tmp_path / "none.tmpl"
+    glob.write_text('{{ define "none" }}{{ end }}\n', encoding="utf-8")
+    result = run_tool(
+        amtool(),
+        "template",
+        "render",
+        f"--template.glob={glob}",
+        f"--template.data={data}",
+        f"--template.text={slack['text']}",
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_slack_text_has_no_dashboard_link_without_a_dashboard_url(tmp_path: Path) -> None:
+    text = render_slack_text(tmp_path, "")
+    assert "<https://runbooks.example.com/#openrouterspendspike|Runbook>" in text
+    assert "Dashboard" not in text
+    assert "<|" not in text
+
+
+def test_slack_text_links_the_dashboard_when_there_is_a_url(tmp_path: Path) -> None:
+    text = render_slack_text(tmp_path, "https://grafana.example.com/d/openrouter-overview")
+    assert "<https://grafana.example.com/d/openrouter-overview|Dashboard>" in text
 
 
 @pytest.mark.parametrize(("severity", "receiver"), [("critical", "pager"), ("warning", "chat")])
@@ -329,11 +376,25 @@ def test_every_inhibition_is_scoped_to_an_account() -> None:
     assert [rule for rule in rules if "account" not in rule["equal"]] == []
 
 
-def test_openrouter_alerts_are_grouped_by_account() -> None:
+def test_openrouter_alerts_are_grouped_by_account_and_alertname() -> None:
     routes = load_yaml(ALERTMANAGER_EXAMPLE)["route"]["routes"]
     ours = [r for r in routes if 'alertname=~"OpenRouter.+"' in r.get("matchers", [])]
     assert len(ours) == 1
-    assert ours[0]["group_by"] == ["account"]
+    assert {"account", "alertname"} <= set(ours[0]["group_by"])
+
+
+def test_the_runbook_names_only_inhibitions_the_example_has() -> None:
+    """docs/runbooks.md's "Inhibition" paragraph against the example's inhibit rules."""
+    paragraph = RUNBOOKS.read_text(encoding="utf-8").split("**Inhibition.**")[1].split("\n- ")[0]
+    sources = {
+        matcher.split('"')[1]
+        for rule in load_yaml(ALERTMANAGER_EXAMPLE)["inhibit_rules"]
+        for matcher in rule["source_matchers"]
+        if matcher.startswith("alertname=")
+    }
+    named_as_muting = set(re.findall(r"`(OpenRouter\w+)` mutes", paragraph))
+    assert named_as_muting <= sources
+    assert "runway mutes" not in paragraph
 
 
 def test_inhibitions_name_only_alerts_that_exist() -> None:
@@ -539,7 +600,32 @@ def test_a_critical_reaches_the_pager_receiver(
         [openrouter_alert("OpenRouterCreditsBurningFast", "critical", account="paged")]
     )
     note = webhook.wait_for_alert("OpenRouterCreditsBurningFast", timeout=60, account="paged")
-    assert (note["receiver"], note["groupLabels"]) == ("pager", {"account": "paged"})
+    assert (note["receiver"], note["groupLabels"]) == (
+        "pager",
+        {"account": "paged", "alertname": "OpenRouterCreditsBurningFast"},
+    )
+
+
+def test_two_problems_of_one_account_reach_the_pager_as_two_notifications(
+    alertmanager: AlertmanagerServer, webhook: WebhookReceiver
+) -> None:
+    """A key-limit page, then exhausted credits: the second is a new incident, not an
+    update of the first (which may be acknowledged already)."""
+    account = "two-problems"
+    alertmanager.post_alerts(
+        [openrouter_alert("OpenRouterKeyLimitLow", "critical", account=account, key_hash="a1")]
+    )
+    first = webhook.wait_for_alert("OpenRouterKeyLimitLow", timeout=60, account=account)
+    alertmanager.post_alerts(
+        [
+            openrouter_alert("OpenRouterKeyLimitLow", "critical", account=account, key_hash="a1"),
+            openrouter_alert("OpenRouterCreditsExhausted", "critical", account=account),
+        ]
+    )
+    second = webhook.wait_for_alert("OpenRouterCreditsExhausted", timeout=60, account=account)
+    assert (first["receiver"], second["receiver"]) == ("pager", "pager")
+    assert first["groupKey"] != second["groupKey"]
+    assert [a["labels"]["alertname"] for a in second["alerts"]] == ["OpenRouterCreditsExhausted"]
 
 
 def test_a_warning_reaches_the_chat_receiver(
@@ -549,4 +635,7 @@ def test_a_warning_reaches_the_chat_receiver(
         [openrouter_alert("OpenRouterSpendSpike", "warning", account="chatty")]
     )
     note = webhook.wait_for_alert("OpenRouterSpendSpike", timeout=60, account="chatty")
-    assert (note["receiver"], note["groupLabels"]) == ("chat", {"account": "chatty"})
+    assert (note["receiver"], note["groupLabels"]) == (
+        "chat",
+        {"account": "chatty", "alertname": "OpenRouterSpendSpike"},
+    )
