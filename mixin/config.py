@@ -98,6 +98,21 @@ class MixinConfig:
     #: How long a scrape target that served the exporter's build_info is remembered: a job
     #: that served it within this time and serves it no more is "down".
     exporter_memory: str = "7d"
+    #: The labels that tell one exporter deployment from another in OpenRouterExporterDown:
+    #: a job of the same name in another cluster or namespace never hides an outage. Labels
+    #: your targets lack are empty on both sides and harmless.
+    exporter_group_labels: tuple[str, ...] = ("cluster", "namespace", "job")
+    #: How long an exporter may be away before it pages: longer than a restart and than
+    #: the shipped Kubernetes Deployment's comeback after a node failure (Recreate and a
+    #: ReadWriteOnce volume re-attach: about 6 minutes).
+    exporter_down_for: str = "15m"
+    #: Label matchers added to the key series the key alerts read (OpenRouterKeyLimitLow,
+    #: OpenRouterKeyExpiringSoon, OpenRouterKeySpendRunaway), to include or exclude keys:
+    #: ``key_name!~"sandbox-.*"`` leaves alone keys whose limit is meant to be hit.
+    key_selector: str = ""
+    #: The severity of the key alerts' critical tier (at the limit, expiring within a day);
+    #: ``warning`` keeps keys off the pager.
+    key_critical_severity: str = "critical"
 
 
 DEFAULT = MixinConfig()

@@ -238,17 +238,107 @@ def test_every_alert_has_the_four_annotations() -> None:
     assert missing == {}
 
 
-def test_summaries_are_static() -> None:
-    assert [r["alert"] for r in alerting_rules() if "{{" in r["annotations"]["summary"]] == []
-
-
-def test_descriptions_are_templated_with_the_account_or_target() -> None:
-    untemplated = [
+def test_every_summary_names_the_account_or_the_target() -> None:
+    unnamed = [
         rule["alert"]
         for rule in alerting_rules()
-        if not re.search(r"\$labels\.(account|instance)", rule["annotations"]["description"])
+        if not re.search(r"\$labels\.(account|instance)", rule["annotations"]["summary"])
     ]
-    assert untemplated == []
+    assert unnamed == []
+
+
+def promtool_firing_alerts() -> list[tuple[str, Json, Json]]:
+    """(alertname, labels, annotations) of every alert the promtool tests expect to fire:
+    the annotations as Prometheus renders them (promtool checks they are)."""
+    return [
+        (case["alertname"], expected["exp_labels"], expected["exp_annotations"])
+        for case in alert_rule_tests()
+        for expected in case.get("exp_alerts") or []
+    ]
+
+
+def test_every_rendered_summary_names_its_account_and_key() -> None:
+    found = promtool_firing_alerts()
+    assert {name for name, _, _ in found} == alert_names()
+    unnamed = [
+        (name, annotations["summary"])
+        for name, labels, annotations in found
+        if not annotations["summary"].startswith(f"{labels.get('account', '')}")
+        or labels.get("key_name", "") not in annotations["summary"]
+        or (
+            name == "OpenRouterExporterDown"
+            and labels.get("instance", "") not in annotations["summary"]
+        )
+    ]
+    assert unnamed == []
+
+
+def test_every_rendered_summary_carries_a_figure_and_fits_a_pager_line() -> None:
+    """The one figure that matters, in a line a pager shows whole. The auth and exporter
+    alerts' figure is the endpoint or target, not a number."""
+    loose = [
+        (name, annotations["summary"])
+        for name, _, annotations in promtool_firing_alerts()
+        if len(annotations["summary"]) > 120
+        or (
+            name not in {"OpenRouterAPIAuthFailing", "OpenRouterExporterDown"}
+            and not re.search(r"\d", annotations["summary"])
+        )
+    ]
+    assert loose == []
+
+
+def test_every_rendered_description_fits_a_chat_message() -> None:
+    long = [
+        (name, len(annotations["description"]))
+        for name, _, annotations in promtool_firing_alerts()
+        if len(annotations["description"]) > 600
+    ]
+    assert long == []
+
+
+def test_burning_fast_says_which_tier_fired() -> None:
+    tiers = {
+        (t.long, t.short, f"{t.factor:g}", severity)
+        for t in DEFAULT.burn_tiers
+        for severity in ("warning", "critical")
+    }
+    labelled = {
+        (
+            r["labels"].get("long_window"),
+            r["labels"].get("short_window"),
+            r["labels"].get("factor"),
+            r["labels"]["severity"],
+        )
+        for r in alerting_rules()
+        if r["alert"] == "OpenRouterCreditsBurningFast"
+    }
+    assert labelled == tiers
+
+
+def test_burning_fast_reports_the_multiple_of_the_tier_that_crossed() -> None:
+    """A 10x burn that has only crossed the sustained tier (2h at 2x) says 2.2x over 2h,
+    not the runaway tier's windows; once the runaway tier crosses, its 30m multiple."""
+    summaries = {
+        labels["long_window"]: annotations["summary"]
+        for name, labels, annotations in promtool_firing_alerts()
+        if name == "OpenRouterCreditsBurningFast" and labels["account"] == "runaway-10x"
+    }
+    assert summaries["2h"].startswith("runaway-10x: spending 2.")
+    assert " over 2h;" in summaries["2h"]
+    assert summaries["30m"].startswith("runaway-10x: spending 6.")
+    assert " over 30m;" in summaries["30m"]
+
+
+def test_summaries_quote_the_accounts_own_runway_threshold() -> None:
+    runway = [
+        r["annotations"]["summary"]
+        for r in alerting_rules()
+        if r["alert"] == "OpenRouterCreditsRunwayLow"
+    ]
+    assert all("openrouter_runway_threshold_days" in summary for summary in runway)
+    texts = " ".join(text for r in alerting_rules() for text in r["annotations"].values())
+    assert "within a day" not in texts
 
 
 def test_runbook_urls_point_at_the_alerts_own_section() -> None:
