@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "simulator", add_help=False, help="run the OpenRouter simulator alone (see its --help)"
     )
+    commands.add_parser(
+        "mixin",
+        add_help=False,
+        help="write the alert rules and dashboards for your own selector and URLs (see its --help)",
+    )
     return parser
 
 
@@ -128,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from openrouter_simulator.cli import main as simulator_main
 
         return simulator_main(arguments[1:])
+    if arguments[:1] == ["mixin"]:
+        from mixin.command import main as mixin_main
+
+        return mixin_main(arguments[1:])
     limit_arenas()
     options = vars(build_parser().parse_args(arguments))
     command = options.pop("command", None) or "serve"
