@@ -37,6 +37,7 @@ def alert(
     description: str,
     *,
     per_account: bool = True,
+    per_key: bool = False,
     labels: dict[str, str] | None = None,
 ) -> Rule:
     """An alerting rule with the four annotations every alert carries. The summary is what
@@ -52,6 +53,12 @@ def alert(
             "summary": template_with_selector(summary, config.selector),
             "description": template_with_selector(description, config.selector),
             **runbook,
-            "dashboard_url": dashboard_url(config.grafana_url, config.overview_uid, per_account),
+            # A key alert opens the drill-down with its key selected, the others the overview.
+            "dashboard_url": dashboard_url(
+                config.grafana_url,
+                config.drilldown_uid if per_key else config.overview_uid,
+                per_account,
+                per_key,
+            ),
         },
     }

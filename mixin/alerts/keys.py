@@ -68,6 +68,7 @@ def limit_alerts(config: MixinConfig) -> list[Rule]:
             _limit_description(
                 'Once it is reached, requests with this key fail with 403 "Key limit exceeded".'
             ),
+            per_key=True,
         ),
         alert(
             config,
@@ -86,6 +87,7 @@ def limit_alerts(config: MixinConfig) -> list[Rule]:
                 'Requests with this key fail with 403 "Key limit exceeded": raise the limit or'
                 " switch the workload to another key."
             ),
+            per_key=True,
         ),
     ]
 
@@ -133,6 +135,7 @@ def expiry_alerts(config: MixinConfig) -> list[Rule]:
             "10m",
             summary,
             description,
+            per_key=True,
         )
         for severity, days in (
             ("warning", config.key_expiry_warning_days),
@@ -180,6 +183,7 @@ and ignoring (key_hash, key_name)
             "{{ $value | humanizePercentage }} of the account's spend above its usual rate.",
             "Disable the key or lower its limit in OpenRouter if this spend is not intended.",
         ),
+        per_key=True,
     )
 
 

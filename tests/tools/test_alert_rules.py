@@ -378,14 +378,34 @@ def test_every_runbook_section_has_its_part(part: str) -> None:
     assert lacking == []
 
 
+KEY_ALERTS = {"OpenRouterKeyLimitLow", "OpenRouterKeyExpiringSoon", "OpenRouterKeySpendRunaway"}
+
+
 def test_dashboard_urls_open_the_overview_dashboard() -> None:
     wrong = [
         rule["alert"]
         for rule in alerting_rules()
-        if "/d/openrouter-overview" not in rule["annotations"]["dashboard_url"]
-        or "$externalLabels.grafana_url" not in rule["annotations"]["dashboard_url"]
+        if rule["alert"].startswith("OpenRouter")
+        and rule["alert"] not in KEY_ALERTS
+        and (
+            "/d/openrouter-overview" not in rule["annotations"]["dashboard_url"]
+            or "$externalLabels.grafana_url" not in rule["annotations"]["dashboard_url"]
+        )
     ]
     assert wrong == []
+
+
+def test_key_alerts_open_the_drilldown_with_their_key_selected() -> None:
+    links = {
+        rule["annotations"]["dashboard_url"]
+        for rule in alerting_rules()
+        if rule["alert"] in KEY_ALERTS
+    }
+    assert links == {
+        '{{ with $externalLabels.grafana_url }}{{ . | reReplaceAll "/+$" "" }}'
+        "/d/openrouter-drilldown?var-account={{ $labels.account | urlquery }}"
+        "&var-key={{ $labels.key_hash | urlquery }}{{ end }}"
+    }
 
 
 def test_rule_groups_follow_the_global_evaluation_interval() -> None:
@@ -595,7 +615,9 @@ def test_a_configured_grafana_url_replaces_the_external_label() -> None:
         if "alert" in rule
     }
     base = "https://grafana.example.com/d/openrouter-overview"
-    assert links == {base + "?var-account={{ $labels.account | urlquery }}", base}
+    account = "?var-account={{ $labels.account | urlquery }}"
+    key = "https://grafana.example.com/d/openrouter-drilldown" + account
+    assert links == {base + account, base, key + "&var-key={{ $labels.key_hash | urlquery }}"}
 
 
 # A real Alertmanager with the example configuration --------------------------------------
