@@ -73,6 +73,9 @@ class MixinConfig:
     keys_now_panel_id: int = 104
     #: How many keys the "right now" row lists.
     keys_now_count: int = 5
+    #: The rate window of per-key spend: key usage moves once per /keys listing, up to every
+    #: 6.6 minutes for many keys, so a window under twice that shows zeros and spikes.
+    key_rate_window: str = "15m"
     #: The spend rate now against the usual one: orange from 3x, red from 10x.
     spend_now_warning_ratio: float = 3
     spend_now_critical_ratio: float = 10

@@ -276,7 +276,8 @@ def right_now(config: MixinConfig, s: Series, grid: Grid) -> None:
     usual = config.usual_rate_window
     now = spend_now(config, s)
     keys = s.guarded(
-        rate(KEY_LABELS, s("openrouter_key_usage_usd_total"), window) + f" * {SECONDS_PER_DAY}",
+        rate(KEY_LABELS, s("openrouter_key_usage_usd_total"), config.key_rate_window)
+        + f" * {SECONDS_PER_DAY}",
         KEY_ENDPOINTS,
     )
     ratio_steps = (
@@ -353,8 +354,9 @@ def right_now(config: MixinConfig, s: Series, grid: Grid) -> None:
             8,
             with_id(
                 bargauge(
-                    f"Keys driving it ({window}), per day",
-                    f"The {config.keys_now_count} keys spending most over the last {window}, in "
+                    f"Keys driving it ({config.key_rate_window}), per day",
+                    f"The {config.keys_now_count} keys spending most over the last "
+                    f"{config.key_rate_window} (key usage moves once per /keys listing), in "
                     "USD per day: the rate of `openrouter_key_usage_usd_total` per key, named by "
                     "`key_name` with its `key_hash` (two keys may share a name). Empty when the "
                     "exporter is not scraped or its latest key poll failed (`openrouter_up`). "
