@@ -62,10 +62,9 @@ class MixinConfig:
     runway_windows: tuple[str, ...] = ("24h", "7d")
     #: The oldest Grafana the dashboards are written for (``__requires``; schemaVersion 39).
     grafana_version: str = "10.4.0"
-    #: "Right now" row: the spend rate over this window against the usual rate (the 7d burn
-    #: rate), and the keys driving it. The alerts link to these panel ids on the overview.
-    spend_now_window: str = "10m"
-    usual_rate_window: str = "7d"
+    #: "Right now" row: the spend rates OpenRouterCreditsBurningFast reads (its recorded
+    #: series, coloured at its factors), and the keys driving it. The alerts link to these
+    #: panel ids on the overview.
     right_now_row_id: int = 100
     spend_now_panel_id: int = 101
     spend_now_ratio_panel_id: int = 102
@@ -76,9 +75,6 @@ class MixinConfig:
     #: The rate window of per-key spend: key usage moves once per /keys listing, up to every
     #: 6.6 minutes for many keys, so a window under twice that shows zeros and spikes.
     key_rate_window: str = "15m"
-    #: The spend rate now against the usual one: orange from 3x, red from 10x.
-    spend_now_warning_ratio: float = 3
-    spend_now_critical_ratio: float = 10
     #: "Today" row (Analytics API): spend per model and per key x model since 00:00 UTC.
     #: Fixed ids, so that the runaway alerts can link to the model and pair panels.
     today_row_id: int = 110
