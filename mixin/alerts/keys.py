@@ -3,6 +3,8 @@ the limits of :mod:`mixin.alerts.limits`)."""
 
 from __future__ import annotations
 
+import re
+
 from mixin.alerts.build import Rule, alert
 from mixin.alerts.credits import spend_rate, usual_rate
 from mixin.alerts.templates import KEY, first_money, first_value, sentences
@@ -11,48 +13,69 @@ from mixin.config import SECONDS_PER_DAY, MixinConfig
 _ENABLED = "unless on (account, key_hash) (openrouter_key_disabled == 1)"
 
 
+_KEY_SUMMARY = "{{ $labels.account }}: key {{ $labels.key_name }}"
+
+
+def _keys(config: MixinConfig, expr: str) -> str:
+    """``expr`` with the key selector added to its ``openrouter_key_*`` series."""
+    if not config.key_selector:
+        return expr
+    return re.sub(
+        r"(?<![\w:])(openrouter_key_(?:limit_remaining_usd|limit_usd|expiry_timestamp_seconds"
+        r"|usage_usd_total))(\{)?",
+        lambda m: f"{m.group(1)}{{{config.key_selector}" + ("," if m.group(2) else "}"),
+        expr,
+    )
+
+
 def expiry_alerts(config: MixinConfig) -> list[Rule]:
     # The value is days until expiry, negative once expired; an expired key that is still
     # enabled keeps firing until it is disabled or deleted (the clean-up the runbook asks).
     description = sentences(
-        "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) of account {{ $labels.account }}",
-        '{{ if gt $value 0.0 }}expires in {{ printf "%.1f" $value }} days{{ else }}has expired'
-        "{{ end }}",
-        "("
-        + first_value(
+        "Key {{ $labels.key_name }} ({{ $labels.key_hash }})",
+        "{{ if gt $value 0.0 }}expires{{ else }}expired{{ end }}",
+        first_value(
             "openrouter_key_expiry_timestamp_seconds{account=%q,key_hash=%q}",
             "humanizeTimestamp",
             KEY,
-            "?",
+            "at an unknown time",
         )
-        + ").",
+        + ".",
         "Requests with an expired key fail with 401: create a replacement, roll it out, then",
         "disable or delete this key.",
+    )
+    summary = (
+        f"{_KEY_SUMMARY}"
+        ' {{ if gt $value 0.0 }}expires in {{ printf "%.1f" $value }} days'
+        "{{ else }}expired "
+        + first_value(
+            "time() - openrouter_key_expiry_timestamp_seconds{account=%q,key_hash=%q}",
+            "humanizeDuration",
+            KEY,
+            "a while",
+        )
+        + " ago{{ end }}"
     )
     return [
         alert(
             config,
             "OpenRouterKeyExpiringSoon",
             severity,
-            f"""
+            _keys(
+                config,
+                f"""
 (openrouter_key_expiry_timestamp_seconds - time()) / {SECONDS_PER_DAY} < {days:g}
 {_ENABLED}
 """,
+            ),
             "10m",
             summary,
             description,
+            per_key=True,
         )
-        for severity, days, summary in (
-            (
-                "warning",
-                config.key_expiry_warning_days,
-                "An OpenRouter API key expires within a week.",
-            ),
-            (
-                "critical",
-                config.key_expiry_critical_days,
-                "An OpenRouter API key expires within a day, or has expired.",
-            ),
+        for severity, days in (
+            ("warning", config.key_expiry_warning_days),
+            (config.key_critical_severity, config.key_expiry_critical_days),
         )
     ]
 
@@ -66,7 +89,7 @@ def runaway_key_alert(config: MixinConfig) -> Rule:
     tier = config.burn_tiers[0]
     long_, short, usual = spend_rate(tier.long), spend_rate(tier.short), usual_rate(tier.long)
     runway = f'{SECONDS_PER_DAY} * openrouter_runway_threshold_days{{severity="warning"}}'
-    key_rate = f"rate(openrouter_key_usage_usd_total[{tier.long}])"
+    key_rate = _keys(config, f"rate(openrouter_key_usage_usd_total[{tier.long}])")
     return alert(
         config,
         "OpenRouterKeySpendRunaway",
@@ -84,18 +107,19 @@ and ignoring (key_hash, key_name)
 )
 """,
         config.burn_for,
-        "One OpenRouter API key drives a runaway in spend.",
+        f"{_KEY_SUMMARY} drives a runaway: "
+        + first_money(
+            f"rate(openrouter_key_usage_usd_total{{account=%q,key_hash=%q}}[{tier.long}])"
+            f" * {SECONDS_PER_DAY}",
+            KEY,
+        )
+        + f"/day over {tier.long}",
         sentences(
-            "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) of account {{ $labels.account }}",
-            "spends",
-            first_money(
-                f"{key_rate.replace('[', '{account=%q,key_hash=%q}[')} * {SECONDS_PER_DAY}",
-                KEY,
-            )
-            + f"/day over the last {tier.long},",
+            "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) carries",
             "{{ $value | humanizePercentage }} of the account's spend above its usual rate.",
             "Disable the key or lower its limit in OpenRouter if this spend is not intended.",
         ),
+        per_key=True,
     )
 
 

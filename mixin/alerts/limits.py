@@ -14,11 +14,8 @@ from mixin.alerts.build import Rule, alert
 from mixin.alerts.templates import DOLLARS, sentences
 from mixin.config import MixinConfig
 
-_SERIES = '{scope!="credits"}'
-_REMAINING = f"openrouter_limit_remaining_usd{_SERIES}"
-_EXHAUSTION = f"openrouter_limit_exhaustion_timestamp_seconds{_SERIES}"
-# Key hashes are the ids of the key scopes; a disabled key refuses every request anyway.
-_DISABLED = 'label_replace(openrouter_key_disabled == 1, "id", "$1", "key_hash", "(.+)")'
+# The scopes whose id is a key hash: the key alerts' selector and critical severity apply.
+KEY_SCOPES = ("key_limit", "api_key", "workspace_default_key")
 _LIMIT_ARGS = "$labels.account $labels.scope $labels.id $labels.period"
 _MATCH = "{account=%q,scope=%q,id=%q,period=%q}"
 
@@ -41,13 +38,6 @@ _WHAT = (
 _IN = (
     '{{ $value | humanizeDuration | reReplaceAll " [0-9.]+m?s$" "" '
     '| reReplaceAll " 0m$" "" | reReplaceAll " 0h$" "" }}'
-)
-_SUMMARY = (
-    "{{ $labels.account }}: "
-    + _WHAT
-    + " {{ if le $value 0.0 }}is reached{{ else }}will be reached in "
-    + _IN
-    + "{{ end }}"
 )
 _SOURCE = (
     "{{ if eq $labels.source `openrouter` }}OpenRouter's figure"
@@ -76,6 +66,20 @@ def _when(metric: str, fallback: str) -> str:
     )
 
 
+def _summary() -> str:
+    """``acme: key ci-bot's monthly limit will be reached in 5h`` (or ``is reached: $101.00
+    of $100.00``): a pager's line, with the figure that matters."""
+    spend_of_limit = f"{_money('openrouter_limit_spend_usd')} of {_money('openrouter_limit_usd')}"
+    return (
+        "{{ $labels.account }}: "
+        + _WHAT
+        + f" {{{{ if le $value 0.0 }}}}is reached: {spend_of_limit}"
+        + "{{ else }}will be reached in "
+        + _IN
+        + "{{ end }}"
+    )
+
+
 def _description() -> str:
     reset = _when("openrouter_limit_reset_timestamp_seconds", "never (it does not reset)")
     projected = _when("openrouter_limit_exhaustion_timestamp_seconds", "now")
@@ -96,16 +100,45 @@ def _description() -> str:
     )
 
 
-def _expr(horizon_seconds: float) -> str:
+def _left_out(config: MixinConfig) -> str:
+    """Keys that never fire: disabled ones (they refuse every request anyway) and, with a
+    key selector, those it leaves out; as ``id`` (the key scopes' id is the key hash)."""
+    keys = "openrouter_key_disabled == 1"
+    if config.key_selector:
+        keys += (
+            f" or (openrouter_key_disabled unless openrouter_key_disabled{{{config.key_selector}}})"
+        )
+    return f'label_replace({keys}, "id", "$1", "key_hash", "(.+)")'
+
+
+def _expr(config: MixinConfig, horizon_seconds: float, scopes: str) -> str:
     # Value: seconds until the limit is reached, 0 once it is (remaining <= 0).
+    remaining = f"openrouter_limit_remaining_usd{{{scopes}}}"
+    exhaustion = f"openrouter_limit_exhaustion_timestamp_seconds{{{scopes}}}"
     return f"""
 (
-  0 * ({_REMAINING} <= 0)
+  0 * ({remaining} <= 0)
   or
-  {_EXHAUSTION} - time() < {horizon_seconds:g}
+  {exhaustion} - time() < {horizon_seconds:g}
 )
-unless on (account, id) {_DISABLED}
+unless on (account, id) {_left_out(config)}
 """
+
+
+def _tiers(config: MixinConfig) -> list[tuple[str, float, str, str]]:
+    """(severity, horizon, for, scopes) of each rule: one per severity, the critical tier
+    split when the key alerts' critical severity differs."""
+    key_scopes = "|".join(KEY_SCOPES)
+    warning = ("warning", config.limit_warning_horizon_seconds, config.limit_warning_for)
+    critical = (config.limit_critical_horizon_seconds, config.limit_critical_for)
+    tiers = [(*warning, 'scope!="credits"')]
+    if config.key_critical_severity == "critical":
+        return [*tiers, ("critical", *critical, 'scope!="credits"')]
+    return [
+        *tiers,
+        ("critical", *critical, f'scope!~"credits|{key_scopes}"'),
+        (config.key_critical_severity, *critical, f'scope=~"{key_scopes}"'),
+    ]
 
 
 def limit_rules(config: MixinConfig) -> list[Rule]:
@@ -114,13 +147,10 @@ def limit_rules(config: MixinConfig) -> list[Rule]:
             config,
             "OpenRouterLimitReachedSoon",
             severity,
-            _expr(horizon),
+            _expr(config, horizon, scopes),
             duration,
-            _SUMMARY,
+            _summary(),
             _description(),
         )
-        for severity, horizon, duration in (
-            ("warning", config.limit_warning_horizon_seconds, config.limit_warning_for),
-            ("critical", config.limit_critical_horizon_seconds, config.limit_critical_for),
-        )
+        for severity, horizon, duration, scopes in _tiers(config)
     ]
