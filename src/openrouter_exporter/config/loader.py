@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from pydantic import SecretStr, ValidationError
 
 from openrouter_exporter.config.schema import (
+    Budget,
     ConfigFile,
     FileAccount,
     ListenAddress,
@@ -268,6 +269,7 @@ class AccountConfig:
     api_key: SecretStr | None
     thresholds: Thresholds = field(default_factory=Thresholds)
     workspaces: tuple[str, ...] = ()
+    budgets: tuple[Budget, ...] = ()
 
     def secrets(self) -> list[str]:
         return [k.get_secret_value() for k in (self.management_key, self.api_key) if k]
@@ -592,6 +594,14 @@ class _Relations:
             if entry.name in seen:
                 self.problem(locate("name"), f"account {entry.name!r} appears twice")
             seen.add(entry.name)
+            budget_names: set[str] = set()
+            for number, budget in enumerate(entry.budgets):
+                if budget.name in budget_names:
+                    self.problem(
+                        file.locate(("accounts", index, "budgets", number, "name")),
+                        f"budget {budget.name!r} appears twice in account {entry.name!r}",
+                    )
+                budget_names.add(budget.name)
             inherited = {name: getattr(entry, name) for name in _THRESHOLDS}
             thresholds = replace(
                 defaults, **{name: value for name, value in inherited.items() if value is not None}
@@ -609,6 +619,7 @@ class _Relations:
                     api_key=api_key,
                     thresholds=thresholds,
                     workspaces=entry.workspaces,
+                    budgets=entry.budgets,
                 )
             )
         return tuple(accounts)
