@@ -8,6 +8,7 @@ import pytest
 from openrouter_exporter.config.loader import SETTINGS, Setting, load_config
 from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
+from tests.support.budgets import budget_config
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -49,12 +50,19 @@ def test_documented_default_is_what_an_unset_setting_gets(setting: Setting) -> N
 
 
 def test_metrics_table_lists_exactly_what_the_exporter_serves(
-    simulator: Simulator, start: StartExporter
+    simulator: Simulator, start: StartExporter, tmp_path: Path
 ) -> None:
     documented = set(re.findall(r"^\| `(openrouter_[a-z_]+)`", _block("metrics-table"), re.M))
+    config = budget_config(
+        simulator,
+        tmp_path / "exporter.yml",
+        "      - {name: all, amount_usd: 100, period: monthly}\n",
+    )
     exporter = start(
         simulator,
+        key="none",
         env={
+            "OPENROUTER_EXPORTER_CONFIG": str(config),
             "OPENROUTER_EXPORTER_BALANCE_WARNING_USD": "10",
             "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL": "1s",
         },
