@@ -48,8 +48,10 @@ def test_declared_budgets_are_served_with_the_simulators_spend(
     config = budget_config(simulator, tmp_path / "exporter.yml", text)
     exporter = start(simulator, key="none", env={"OPENROUTER_EXPORTER_CONFIG": str(config)})
     metrics = exporter.wait_for_metrics(
-        lambda m: m.get("openrouter_budget_spend_usd", budget="all-monthly") is not None
-        and m.get("openrouter_budget_spend_usd", budget="key-weekly") is not None,
+        lambda m: (
+            m.get("openrouter_budget_spend_usd", budget="all-monthly") is not None
+            and m.get("openrouter_budget_spend_usd", budget="key-weekly") is not None
+        ),
         30,
         "budget spend served",
     )

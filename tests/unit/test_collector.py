@@ -179,11 +179,11 @@ def prod_budgets() -> tuple[BudgetStatus, ...]:
         name="claude-quarterly",
         amount_usd=500,
         period="quarterly",
-        scope=BudgetScope(models=["anthropic/claude-sonnet-4"]),
-        thresholds=[BudgetThreshold(percent=50), BudgetThreshold(percent=90, basis="forecast")],
+        scope=BudgetScope(models=("anthropic/claude-sonnet-4",)),
+        thresholds=(BudgetThreshold(percent=50), BudgetThreshold(percent=90, basis="forecast")),
     )
     weekly = Budget(
-        name="research-weekly", amount_usd=300, period="weekly", scope=BudgetScope(keys=["typo"])
+        name="research-weekly", amount_usd=300, period="weekly", scope=BudgetScope(keys=("typo",))
     )
     august, september = 1_754_006_400.0, 1_756_684_800.0  # 2025-08-01, 2025-09-01
     return (
