@@ -95,6 +95,11 @@ class MixinConfig:
     #: A key is named as the runaway when it carries at least this share of the account's
     #: spend above the usual rate, over the first tier's long window.
     key_runaway_share: float = 0.5
+    #: Budgets (``budgets:`` in the exporter's config file): how long the spend must stay
+    #: at a threshold, and the forecast over one, before the alert fires. The forecast
+    #: moves with each day's spend, so it must hold for longer.
+    budget_threshold_for: str = "10m"
+    budget_forecast_for: str = "1h"
     #: How long a scrape target that served the exporter's build_info is remembered: a job
     #: that served it within this time and serves it no more is "down".
     exporter_memory: str = "7d"
