@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.config.loader import SETTINGS, Setting, load_config
+from openrouter_exporter.config.catalogue import SETTINGS, Setting
+from openrouter_exporter.config.loader import load_config
 from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 from tests.support.budgets import budget_config

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.config.loader import ConfigError, ConfigProblem, load_config
+from openrouter_exporter.config.errors import ConfigError, ConfigProblem
+from openrouter_exporter.config.loader import load_config
 from openrouter_exporter.config.schema import DEFAULT_BUDGET_THRESHOLDS, Budget, BudgetThreshold
 
 SECRET = "sk-or-v1-FAKESECRET0c7e9b1a3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a5c7e"

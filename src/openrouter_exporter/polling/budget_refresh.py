@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from structlog.typing import FilteringBoundLogger
 
-from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.config.types import AccountConfig
 from openrouter_exporter.core.budget_status import BudgetStatus, LedgerDays
 from openrouter_exporter.core.budgets import budget_statuses
 from openrouter_exporter.core.snapshot import AccountSnapshot
