@@ -1,5 +1,7 @@
 """Budgets declared in the config file, served on /metrics from the simulator's figures."""
 
+import os
+import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 from tests.support.activity import activity_rows, row_day
 from tests.support.budgets import budget_config
+from tests.support.exporter import exporter_command
 
 _BUDGETS = """\
       - {name: all-monthly, amount_usd: 2000, period: monthly}
@@ -89,3 +92,30 @@ def test_a_budget_whose_scope_matches_nothing_is_logged_once(
     )
     warnings = [line for line in exporter.log_events() if "budget scope matches no" in line]
     assert len(warnings) == 1, warnings
+
+
+def test_check_warns_of_a_budget_forecast_over_its_amount(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    rows = activity_rows(simulator)
+    credits = simulator.engine.state()["total_credits"]
+    simulator.engine.set_usage(total_usage=credits / 100)  # a long runway: only the budget
+    today = datetime.now(UTC).date()
+    amount = round(_spend_since(rows, today.replace(day=1)) + 0.01, 2)
+    config = budget_config(
+        simulator,
+        tmp_path / "exporter.yml",
+        f"      - {{name: tight, amount_usd: {amount}, period: monthly}}\n",
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "OPENROUTER_EXPORTER_CONFIG": str(config),
+        "OPENROUTER_EXPORTER_STATE_DIR": str(tmp_path / "state"),
+        "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL": "0",
+    }
+    result = subprocess.run(
+        exporter_command("check"), env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "monthly budget tight is forecast at" in result.stdout
+    assert f"over its ${amount:,.2f}" in result.stdout

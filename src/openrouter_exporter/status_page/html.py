@@ -15,6 +15,7 @@ from openrouter_exporter import __version__
 from openrouter_exporter.core.judgement import Ranked, Status
 from openrouter_exporter.core.snapshot import KeyReading
 from openrouter_exporter.core.wording import days_text, usd, utc_time
+from openrouter_exporter.status_page.budget_card import budgets_card
 from openrouter_exporter.status_page.charts import bar_chart, line_chart
 from openrouter_exporter.status_page.markup import (
     LEVEL,
@@ -82,7 +83,7 @@ def _account(index: int, account: AccountStatus) -> str:
         '<div class="grid">'
         f"{_ranking('Top models', 'last 30 completed days', account.top_models, 'model')}"
         f"{_ranking('Top providers', 'all spend in the ledger', account.top_providers, 'provider')}"
-        f"{_keys(account)}"
+        f"{_keys(account)}{budgets_card(account.budgets)}"
         "</div></section>"
     )
 
