@@ -227,14 +227,32 @@ def test_every_runbook_section_has_its_part(part: str) -> None:
     assert lacking == []
 
 
+# The anomaly alerts name one key or one model: they open the drill-down filtered to it.
+DRILLDOWN_ALERTS = {"OpenRouterKeySpendAnomaly", "OpenRouterModelSpendAnomaly"}
+
+
 def test_dashboard_urls_open_the_overview_dashboard() -> None:
     wrong = [
         rule["alert"]
         for rule in alerting_rules()
-        if "/d/openrouter-overview" not in rule["annotations"]["dashboard_url"]
-        or "$externalLabels.grafana_url" not in rule["annotations"]["dashboard_url"]
+        if rule["alert"] not in DRILLDOWN_ALERTS
+        and (
+            "/d/openrouter-overview" not in rule["annotations"]["dashboard_url"]
+            or "$externalLabels.grafana_url" not in rule["annotations"]["dashboard_url"]
+        )
     ]
     assert wrong == []
+
+
+def test_anomaly_alerts_open_the_drilldown_filtered_to_their_key_or_model() -> None:
+    urls = {
+        rule["alert"]: rule["annotations"]["dashboard_url"]
+        for rule in alerting_rules()
+        if rule["alert"] in DRILLDOWN_ALERTS
+    }
+    assert "/d/openrouter-drilldown?" in urls["OpenRouterKeySpendAnomaly"]
+    assert "&var-key={{ $labels.key_hash | urlquery }}" in urls["OpenRouterKeySpendAnomaly"]
+    assert "&var-model={{ $labels.model | urlquery }}" in urls["OpenRouterModelSpendAnomaly"]
 
 
 def test_rule_groups_follow_the_global_evaluation_interval() -> None:
@@ -429,8 +447,15 @@ def test_a_configured_grafana_url_replaces_the_external_label() -> None:
         for rule in group["rules"]
         if "alert" in rule
     }
+    account = "?var-account={{ $labels.account | urlquery }}"
     base = "https://grafana.example.com/d/openrouter-overview"
-    assert links == {base + "?var-account={{ $labels.account | urlquery }}", base}
+    drilldown = "https://grafana.example.com/d/openrouter-drilldown" + account
+    assert links == {
+        base + account,
+        base,
+        drilldown + "&var-key={{ $labels.key_hash | urlquery }}",
+        drilldown + "&var-model={{ $labels.model | urlquery }}",
+    }
 
 
 # A real Alertmanager with the example configuration --------------------------------------
