@@ -33,9 +33,8 @@ from openrouter_exporter.core.ledger import Sample
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading, Snapshot
 
 SCHEMA_VERSION = 1
-SCHEMA_ID = (
-    "https://github.com/openrouter-exporter/openrouter-exporter/blob/main/docs/status.schema.json"
-)
+#: The ``$id`` of docs/status.schema.json: a name, not an address to fetch.
+SCHEMA_ID = "urn:openrouter-exporter:status:1"
 HISTORY_DAYS = 30
 DAY = 86400.0
 HOUR = 3600.0
