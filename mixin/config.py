@@ -99,7 +99,7 @@ class MixinConfig:
     #: Budgets (``budgets:`` in the exporter's config file): how long the spend must stay
     #: at a threshold, and the forecast over one, before the alert fires. The forecast
     #: moves with each day's spend, so it must hold for longer.
-    budget_threshold_for: str = "10m"
+    budget_threshold_for: str = "5m"
     budget_forecast_for: str = "1h"
     #: Spend anomalies: a key's or a model's spend rate over ``anomaly_window`` above
     #: ``*_anomaly_factor`` times its usual rate and above the floor (USD per day), for a
