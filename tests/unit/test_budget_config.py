@@ -181,3 +181,14 @@ def test_every_budget_problem_is_reported_at_once(tmp_path: Path) -> None:
         "accounts.0.budgets.1.period",
         "accounts.0.budgets.2.thresholds.0.percent",
     ]
+
+
+def test_the_example_of_docs_budgets_md_is_a_valid_config_file(tmp_path: Path) -> None:
+    document = Path(__file__).resolve().parents[2] / "docs" / "budgets.md"
+    example = document.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    secret = tmp_path / "openrouter"
+    secret.write_text(SECRET, encoding="utf-8")
+    path = tmp_path / "exporter.yml"
+    path.write_text(example.replace("/run/secrets/openrouter", str(secret)), encoding="utf-8")
+    budgets = load_config({}, {"OPENROUTER_EXPORTER_CONFIG": str(path)}).accounts[0].budgets
+    assert [budget.name for budget in budgets] == ["llm-monthly", "research-weekly", "sonnet-daily"]
