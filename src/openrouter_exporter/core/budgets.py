@@ -65,10 +65,21 @@ def _ledger_budget(budget: Budget, now: float, ledger: LedgerDays | None) -> Bud
     start, end = period_bounds(budget.period, now)
     spend = sum(row.spend for row in rows if start_day <= row.day <= today)
     rate = _ledger_rate(rows, ledger, today)
-    forecast = None if rate is None else spend + rate * max(0.0, end - now) / _DAY
+    forecast = None if rate is None else spend + rate * max(0.0, end - _covered(ledger, now)) / _DAY
     return BudgetStatus(
         budget, now, start, end, spend, forecast, ledger.first_day <= start_day, True
     )
+
+
+def _covered(ledger: LedgerDays, now: float) -> float:
+    """Until when the ledger holds the spend: now when it has today's figures (the Analytics
+    API), else the end of its latest day; the days after it are forecast at the rate."""
+    latest = max((row.day for row in ledger.rows), default=None)
+    today = datetime.fromtimestamp(now, UTC).date()
+    if latest is None or latest >= today:
+        return now
+    after = latest + timedelta(days=1)
+    return datetime(after.year, after.month, after.day, tzinfo=UTC).timestamp()
 
 
 def _ledger_rate(rows: list[DaySpend], ledger: LedgerDays, today: date) -> float | None:
