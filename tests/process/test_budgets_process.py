@@ -119,3 +119,4 @@ def test_check_warns_of_a_budget_forecast_over_its_amount(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "monthly budget tight is forecast at" in result.stdout
     assert f"over its ${amount:,.2f}" in result.stdout
+    assert "  Budgets\n    tight                monthly   spent $" in result.stdout
