@@ -95,3 +95,11 @@ def test_status_json_lists_the_budgets_as_its_schema_says() -> None:
         True,
     )
     assert (second["spend_usd"], second["spend_complete"]) == (None, None)
+
+
+def test_a_zero_budget_is_over_once_anything_is_spent_and_not_before() -> None:
+    zero = Budget(name="frozen", amount_usd=0, period="monthly")
+    spent = BudgetStatus(zero, NOW, NOW - DAY, NOW + DAY, 0.5, None, True, True)
+    idle = BudgetStatus(zero, NOW, NOW - DAY, NOW + DAY, 0.0, 0.0, True, True)
+    assert judge(account(spent)).status is Status.WARNING
+    assert judge(account(idle)).status is Status.OK

@@ -13,7 +13,7 @@ def budget_over(status: BudgetStatus) -> bool:
     """Whether the spend has reached the amount, or the forecast is over it."""
     amount = status.budget.amount_usd
     spend, forecast = status.spend_usd, status.forecast_usd
-    return (spend is not None and spend >= amount > 0) or (
+    return (spend is not None and spend >= amount and spend > 0) or (
         forecast is not None and forecast > amount
     )
 
