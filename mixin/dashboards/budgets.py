@@ -72,12 +72,15 @@ def budgets_table(s: Series) -> Json:
     order = ["Budget", "Account", "Period", "Spent", "Forecast", "Amount", "Days left"]
     return table(
         "Budgets",
-        "One row per declared budget: its period, the spend so far, the forecast at the "
-        "period's end and the amount, in USD, and the days left in the period. Whole period "
-        "is 0 when the exporter's history starts inside the period (a quarter or a year on a "
-        "new install): the spend is then a lower bound. An empty forecast: too little "
-        "history; an empty spend: unknown, or the scope matches nothing (the exporter's log "
-        "says so).",
+        "One row per declared budget (`openrouter_budget_info`, with its period): the spend "
+        "so far (`openrouter_budget_spend_usd`), the forecast at the period's end "
+        "(`openrouter_budget_forecast_usd`) and the amount (`openrouter_budget_limit_usd`), "
+        "in USD, and the days left in the period "
+        "(`openrouter_budget_period_end_timestamp_seconds`). Whole period "
+        "(`openrouter_budget_spend_complete`) is No when the exporter's history starts inside "
+        "the period (a quarter or a year on a new install): the spend is then a lower bound. "
+        "An empty forecast: too little history; an empty spend: unknown, or the scope matches "
+        "nothing (the exporter's log says so).",
         targets,
         unit="currencyUSD",
         overrides=[
@@ -85,7 +88,7 @@ def budgets_table(s: Series) -> Json:
                 "matcher": {"id": "byName", "options": name},
                 "properties": [{"id": "unit", "value": unit}, {"id": "decimals", "value": 1}],
             }
-            for name, unit in (("Days left", "none"), ("Whole period", "bool_yes_no"))
+            for name, unit in (("Days left", "d"), ("Whole period", "bool_yes_no"))
         ],
         transformations=merged_columns(names, [*order, "Whole period"], hidden=["Value #A"]),
         sort_by="Budget",
