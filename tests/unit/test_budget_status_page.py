@@ -54,9 +54,10 @@ def test_a_budget_spent_is_a_warning() -> None:
 def test_the_budgets_card_shows_spend_forecast_and_amount() -> None:
     text = text_of(page_of(account(status(forecast=1500.0))))
     assert "Budgets" in text
-    assert "$500.00 (50%)" in text
-    assert "$1,500.00 (150%)" in text
-    assert "over" in text
+    assert "llm-monthly over" in text
+    assert "$1,000.00 monthly, 20.0 days left" in text
+    assert "$500.0050%" in text  # the amount, then its share on the next line
+    assert "$1,500.00150%" in text
 
 
 def test_the_budgets_card_says_what_is_unknown() -> None:
@@ -67,7 +68,7 @@ def test_the_budgets_card_says_what_is_unknown() -> None:
             )
         )
     )
-    assert "(partial)" in text
+    assert ", partial" in text
     assert "too little history" in text
     assert "scope matches nothing" in text
 

@@ -10,10 +10,11 @@ from openrouter_exporter.core.wording import days_text, usd
 from openrouter_exporter.status_page.markup import short_time, unknown
 
 
-def _share(value: float | None, amount: float) -> str:
-    if value is None:
+def _share(value: float, amount: float) -> str:
+    if amount <= 0:
         return ""
-    return f' <small class="muted">({value / amount:.0%})</small>' if amount > 0 else ""
+    share = value / amount
+    return "over 999%" if share > 9.99 else f"{share:.0%}"
 
 
 def _row(status: BudgetStatus) -> str:
@@ -24,20 +25,21 @@ def _row(status: BudgetStatus) -> str:
     elif status.spend_usd is None:
         spend = unknown()
     else:
-        partial = "" if status.complete else ' <small class="muted">(partial)</small>'
-        spend = usd(status.spend_usd) + _share(status.spend_usd, amount) + partial
+        partial = ", partial" if not status.complete else ""
+        share = _share(status.spend_usd, amount)
+        spend = f"{usd(status.spend_usd)}<br><small class=muted>{share}{partial}</small>"
     forecast = (
         unknown("too little history")
         if status.forecast_usd is None
-        else usd(status.forecast_usd) + _share(status.forecast_usd, amount)
+        else f"{usd(status.forecast_usd)}<br><small class=muted>"
+        f"{_share(status.forecast_usd, amount)}</small>"
     )
     level, text = ("warning", "over") if budget_over(status) else ("ok", "on track")
     return (
-        f'<tr><td class="name">{escape(budget.name)} <small class="muted">{budget.period}, '
-        f"until {short_time(status.period_end)}</small></td>"
-        f'<td class="num">{spend}</td><td class="num">{forecast}</td>'
-        f'<td class="num">{usd(amount)}</td><td>{days_text(status.days_left)}</td>'
-        f"<td class={level}>{text}</td></tr>"
+        f'<tr><td class="name">{escape(budget.name)} <span class={level}>{text}</span><br>'
+        f"<small class=muted>{usd(amount)} {budget.period}, {days_text(status.days_left)} "
+        f"left (until {short_time(status.period_end)})</small></td>"
+        f'<td class="num">{spend}</td><td class="num">{forecast}</td></tr>'
     )
 
 
@@ -49,7 +51,6 @@ def budgets_card(budgets: Sequence[BudgetStatus]) -> str:
     return (
         '<article class="card"><h3>Budgets</h3><table><thead><tr>'
         '<th scope=col>Budget</th><th scope=col class="num">Spent</th>'
-        '<th scope=col class="num">Forecast</th><th scope=col class="num">Amount</th>'
-        f"<th scope=col>Left</th><th scope=col>State</th></tr></thead><tbody>{rows}</tbody>"
-        "</table></article>"
+        '<th scope=col class="num">Forecast</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></article>"
     )
