@@ -77,7 +77,7 @@ def test_an_unknown_budget_field_is_refused_with_its_line(tmp_path: Path) -> Non
         tmp_path,
         "      - name: b\n        amount_usd: 1\n        period: daily\n        amont: 2\n",
     )
-    assert problem.setting == f"{tmp_path / 'exporter.yml'}:8 accounts.0.budgets.0.amont"
+    assert problem.setting == f"{tmp_path / 'exporter.yml'}:8 accounts[1].budgets[1].amont"
     assert problem.problem == "unknown setting"
 
 
@@ -85,26 +85,26 @@ def test_an_unknown_scope_field_is_refused_with_its_location(tmp_path: Path) -> 
     problem = _one_problem(
         tmp_path, "      - {name: b, amount_usd: 1, period: daily, scope: {teams: [x]}}\n"
     )
-    assert problem.setting.endswith(":5 accounts.0.budgets.0.scope.teams")
+    assert problem.setting.endswith(":5 accounts[1].budgets[1].scope.teams")
     assert problem.problem == "unknown setting"
 
 
 def test_an_unknown_period_is_refused_naming_the_periods(tmp_path: Path) -> None:
     problem = _one_problem(tmp_path, "      - {name: b, amount_usd: 1, period: fortnightly}\n")
-    assert problem.setting.endswith("accounts.0.budgets.0.period")
+    assert problem.setting.endswith("accounts[1].budgets[1].period")
     assert "'daily', 'weekly', 'monthly', 'quarterly' or 'yearly'" in problem.problem
     assert "fortnightly" in problem.problem
 
 
 def test_a_negative_amount_is_refused(tmp_path: Path) -> None:
     problem = _one_problem(tmp_path, "      - {name: b, amount_usd: -5, period: daily}\n")
-    assert problem.setting.endswith("accounts.0.budgets.0.amount_usd")
+    assert problem.setting.endswith("accounts[1].budgets[1].amount_usd")
     assert "greater than or equal to 0" in problem.problem
 
 
 def test_an_infinite_amount_is_refused(tmp_path: Path) -> None:
     problem = _one_problem(tmp_path, "      - {name: b, amount_usd: .inf, period: daily}\n")
-    assert problem.setting.endswith("accounts.0.budgets.0.amount_usd")
+    assert problem.setting.endswith("accounts[1].budgets[1].amount_usd")
 
 
 @pytest.mark.parametrize("percent", ["0", "-10", "1000.5", ".nan"])
@@ -114,7 +114,7 @@ def test_a_threshold_outside_0_to_1000_percent_is_refused(tmp_path: Path, percen
         "      - {name: b, amount_usd: 1, period: daily, "
         f"thresholds: [{{percent: {percent}}}]}}\n",
     )
-    assert problem.setting.endswith("accounts.0.budgets.0.thresholds.0.percent")
+    assert problem.setting.endswith("accounts[1].budgets[1].thresholds[1].percent")
 
 
 def test_a_threshold_of_1000_percent_is_accepted(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_an_unknown_basis_is_refused(tmp_path: Path) -> None:
         "      - {name: b, amount_usd: 1, period: daily, "
         "thresholds: [{percent: 80, basis: projected}]}\n",
     )
-    assert problem.setting.endswith("accounts.0.budgets.0.thresholds.0.basis")
+    assert problem.setting.endswith("accounts[1].budgets[1].thresholds[1].basis")
     assert "'actual' or 'forecast'" in problem.problem
 
 
@@ -141,7 +141,7 @@ def test_a_threshold_given_twice_is_refused(tmp_path: Path) -> None:
         "      - {name: b, amount_usd: 1, period: daily, "
         "thresholds: [{percent: 80}, {percent: 80, basis: actual}]}\n",
     )
-    assert problem.setting.endswith("accounts.0.budgets.0.thresholds")
+    assert problem.setting.endswith("accounts[1].budgets[1].thresholds")
     assert problem.problem == "80% actual is given twice"
 
 
@@ -151,13 +151,13 @@ def test_a_duplicate_budget_name_is_refused_at_the_second(tmp_path: Path) -> Non
         "      - {name: b, amount_usd: 1, period: daily}\n"
         "      - {name: b, amount_usd: 2, period: weekly}\n",
     )
-    assert problem.setting == f"{tmp_path / 'exporter.yml'}:6 accounts.0.budgets.1.name"
+    assert problem.setting == f"{tmp_path / 'exporter.yml'}:6 accounts[1].budgets[2].name"
     assert problem.problem == "budget 'b' appears twice in account 'prod'"
 
 
 def test_a_budget_name_unfit_for_a_label_is_refused(tmp_path: Path) -> None:
     problem = _one_problem(tmp_path, "      - {name: 'my budget', amount_usd: 1, period: daily}\n")
-    assert problem.setting.endswith("accounts.0.budgets.0.name")
+    assert problem.setting.endswith("accounts[1].budgets[1].name")
 
 
 def test_a_scope_mixing_keys_and_models_is_refused(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_a_scope_mixing_keys_and_models_is_refused(tmp_path: Path) -> None:
         tmp_path,
         "      - {name: b, amount_usd: 1, period: daily, scope: {keys: [k], models: [m]}}\n",
     )
-    assert problem.setting.endswith("accounts.0.budgets.0.scope")
+    assert problem.setting.endswith("accounts[1].budgets[1].scope")
     assert "declare two budgets" in problem.problem
 
 
@@ -177,9 +177,9 @@ def test_every_budget_problem_is_reported_at_once(tmp_path: Path) -> None:
         "      - {name: c, amount_usd: 1, period: daily, thresholds: [{percent: 2000}]}\n",
     )
     assert [problem.setting.split(" ")[1] for problem in problems] == [
-        "accounts.0.budgets.0.amount_usd",
-        "accounts.0.budgets.1.period",
-        "accounts.0.budgets.2.thresholds.0.percent",
+        "accounts[1].budgets[1].amount_usd",
+        "accounts[1].budgets[2].period",
+        "accounts[1].budgets[3].thresholds[1].percent",
     ]
 
 

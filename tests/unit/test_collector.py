@@ -713,3 +713,15 @@ def test_collector_renders_the_current_snapshot() -> None:
     rendered = list(collector.SnapshotCollector(store).collect())
     assert rendered == list(collector.render(store.current()))
     assert isinstance(store.current(), Snapshot)
+
+
+def test_the_help_of_api_errors_lists_every_reason_an_endpoint_reports() -> None:
+    rendered = text(golden_store())
+    help_line = next(
+        line for line in rendered.splitlines() if line.startswith("# HELP openrouter_api_errors")
+    )
+
+    for endpoint in ENDPOINTS:
+        for reason in endpoint.own_error_reasons:
+            assert reason in help_line
+    assert "unsupported" in help_line

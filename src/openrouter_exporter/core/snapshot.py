@@ -29,6 +29,8 @@ class EndpointHealth:
     last_duration: float | None = None
     requests: int = 0
     errors: Mapping[str, int] = field(default_factory=dict)
+    # While failing: what the last failure means and what to do, naming the key.
+    advice: str | None = None
 
 
 @dataclass(frozen=True)
