@@ -47,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from openrouter_simulator.cli import main as simulator_main
 
         return simulator_main(arguments[1:])
+    if arguments[:1] == ["mixin"]:
+        from mixin.command import main as mixin_main
+
+        return mixin_main(arguments[1:])
     limit_arenas()
     parser = build_parser()
     usage_status = EXIT_CHECK_UNKNOWN if "check" in arguments else EXIT_CONFIG

@@ -250,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "simulator", add_help=False, help="run the OpenRouter simulator alone (see its --help)"
     )
+    commands.add_parser(
+        "mixin",
+        add_help=False,
+        help="write the alert rules and dashboards for your own selector and URLs (see its --help)",
+    )
     return parser
 
 
