@@ -20,9 +20,11 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+from openrouter_exporter.config.schema import Budget, BudgetScope, BudgetThreshold
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
-from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals
+from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals, UsageCounter
 from openrouter_exporter.core.limits import Limit, LimitPeriod, LimitScope, SpendSource
 from openrouter_exporter.core.snapshot import (
     AccountSnapshot,
@@ -160,6 +162,7 @@ def prod_account() -> AccountSnapshot:
             WindowForecast("7d", 1.0, 239.25, NOW + 239.25 * DAY),
             WindowForecast("30d", 0.25, 957.0, NOW + 957.0 * DAY),
         ),
+        budgets=prod_budgets(),
         health={
             EndpointName.KEYS: healthy(EndpointName.KEYS, 120, http_429=2),
             EndpointName.CREDITS: healthy(EndpointName.CREDITS, 120),
@@ -222,6 +225,28 @@ def prod_limits() -> tuple[Limit, ...]:
     )
 
 
+def prod_budgets() -> tuple[BudgetStatus, ...]:
+    """A monthly budget on course to exceed; a quarterly one whose history starts inside the
+    quarter, too new to forecast; a weekly one whose scope names no key."""
+    monthly = Budget(name="llm-monthly", amount_usd=2000, period="monthly")
+    quarterly = Budget(
+        name="claude-quarterly",
+        amount_usd=500,
+        period="quarterly",
+        scope=BudgetScope(models=("anthropic/claude-sonnet-4",)),
+        thresholds=(BudgetThreshold(percent=50), BudgetThreshold(percent=90, basis="forecast")),
+    )
+    weekly = Budget(
+        name="research-weekly", amount_usd=300, period="weekly", scope=BudgetScope(keys=("typo",))
+    )
+    august, september = 1_754_006_400.0, 1_756_684_800.0  # 2025-08-01, 2025-09-01
+    return (
+        BudgetStatus(monthly, NOW, august, september, 1500.0, 2150.5, True, True),
+        BudgetStatus(quarterly, NOW, 1_751_328_000.0, 1_759_276_800.0, 4.0, None, False, True),
+        BudgetStatus(weekly, NOW, 1_756_080_000.0, 1_756_684_800.0, None, None, False, False),
+    )
+
+
 def todays_analytics() -> AnalyticsReading:
     """Fetched just now (the today gauges show only while the day is OpenRouter's today);
     one key name shared by two keys, so no hash."""
@@ -251,8 +276,12 @@ def overdrawn_account() -> AccountSnapshot:
         name="overdrawn",
         thresholds=Thresholds(),
         readings={
+            # OpenRouter refunded $0.50 of an earlier charge: its total_usage fell to 52.125.
             EndpointName.CREDITS: CreditsReading(
-                total_credits=50.0, total_usage=52.125, fetched_at=NOW
+                total_credits=50.0,
+                total_usage=52.125,
+                fetched_at=NOW,
+                counter=UsageCounter(last_usage=52.125, used=52.625, refunded=0.5),
             ),
             EndpointName.KEY: (
                 KeyReading(
@@ -469,6 +498,15 @@ def test_credits_are_exposed_as_purchased_gauge_and_used_counter() -> None:
     assert value(body, "openrouter_credits_purchased_usd", account="prod") == 300.0
     assert value(body, "openrouter_credits_used_usd_total", account="prod") == 60.75
     assert value(body, "openrouter_balance_usd", account="prod") == 239.25
+
+
+def test_a_refund_keeps_the_used_counter_and_counts_apart_while_the_balance_is_openrouters() -> (
+    None
+):
+    body = text(store_of(overdrawn_account()))
+    assert value(body, "openrouter_credits_used_usd_total", account="overdrawn") == 52.625
+    assert value(body, "openrouter_credits_refunded_usd_total", account="overdrawn") == 0.5
+    assert value(body, "openrouter_balance_usd", account="overdrawn") == -2.125
 
 
 def test_never_fetched_account_shows_no_balance_keys_or_models() -> None:
@@ -778,3 +816,15 @@ def test_a_limit_that_never_resets_has_no_reset_series_and_an_overshoot_is_negat
     body = text(store_of(prod_account()))
     assert value(body, "openrouter_limit_reset_timestamp_seconds", scope="credits") is None
     assert value(body, "openrouter_limit_remaining_usd", scope="member") == -1.25
+
+
+def test_the_help_of_api_errors_lists_every_reason_an_endpoint_reports() -> None:
+    rendered = text(golden_store())
+    help_line = next(
+        line for line in rendered.splitlines() if line.startswith("# HELP openrouter_api_errors")
+    )
+
+    for endpoint in ENDPOINTS:
+        for reason in endpoint.own_error_reasons:
+            assert reason in help_line
+    assert "unsupported" in help_line
