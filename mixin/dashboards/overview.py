@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mixin.alerts.credits import spend_rate, usual_rate
 from mixin.config import SECONDS_PER_DAY, MixinConfig
-from mixin.dashboards import limits, today
+from mixin.dashboards import budgets, limits, today
 from mixin.dashboards.frame import dashboard, dashboard_link, drilldown_url, runbooks_links
 from mixin.dashboards.panels import (
     USD_PER_DAY,
@@ -755,6 +755,7 @@ def overview(config: MixinConfig) -> Json:
     )
     today.overview_row(config, s, grid)
     limits.overview_row(config, s, grid)
+    budgets.overview_row(config, s, grid)
     grid.row("Keys and alerts")
     grid.band(
         9,

@@ -60,7 +60,7 @@ class Engine:
         self.errors: list[str] = []
         self.body_cache: OrderedDict[Hashable, bytes] = OrderedDict()
         self.management_user = make_user_id(scenario.seed, "owner")
-        self.organization = Organization(self)
+        self.organization = Organization(scenario, self.ledger, self.management_user)
 
     # ---- secrets (never logged) -------------------------------------------------------------
 

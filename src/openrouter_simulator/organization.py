@@ -20,8 +20,9 @@ from openrouter_simulator.specs import DEFAULT_WORKSPACE
 from openrouter_simulator.spend import DAY, month_start, week_start
 
 if TYPE_CHECKING:
-    from openrouter_simulator.engine import Engine
     from openrouter_simulator.keys import KeyState
+    from openrouter_simulator.ledger import Ledger
+    from openrouter_simulator.scenario import Scenario
 
 CREATED = "2025-08-24T10:30:00Z"
 ENTERPRISE_ONLY = "This feature is only available to Enterprise organizations"
@@ -43,11 +44,12 @@ def endpoint_of(path: str) -> str | None:
 class Organization:
     """The organisation of a scenario, resolved against the ledger's keys and workspaces."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.spec = engine.scenario.organization
-        ledger = engine.ledger
-        seed = engine.scenario.seed
+    def __init__(self, scenario: Scenario, ledger: Ledger, owner: str) -> None:
+        self.scenario = scenario
+        self.ledger = ledger
+        self.owner = owner  # the management key's user: an admin
+        self.spec = scenario.organization
+        seed = scenario.seed
         named = {w.name: w for w in self.spec.workspaces}
         names = [DEFAULT_WORKSPACE, *named, *(k_ws for k_ws in ledger.workspaces)]
         self.workspaces = [named.get(n, WorkspaceSpec(n)) for n in dict.fromkeys(names)]
@@ -60,8 +62,8 @@ class Organization:
 
     def _members(self) -> list[MemberSpec]:
         listed = {m.user_id: m for m in self.spec.members}
-        owner = self.engine.management_user
-        ids = [*listed, owner, *(k.creator_user_id for k in self.engine.ledger.keys)]
+        owner = self.owner
+        ids = [*listed, owner, *(k.creator_user_id for k in self.ledger.keys)]
         members = []
         for user_id in dict.fromkeys(i for i in ids if i):
             generated = MemberSpec(
@@ -101,8 +103,8 @@ class Organization:
             return {"data": self._workspace(workspace)}
         if not workspace.budgets:  # OpenRouter's quirk: no budgets is a 404
             return error_reply(404, "Workspace not found")
-        ws_id = self.engine.ledger.workspace_id(workspace.name)
-        seed = self.engine.scenario.seed
+        ws_id = self.ledger.workspace_id(workspace.name)
+        seed = self.scenario.seed
         budgets = [
             {
                 "id": make_uuid(seed, "budget", workspace.name, budget.interval),
@@ -117,7 +119,7 @@ class Organization:
         return {"data": budgets, "include_byok_in_budgets": workspace.include_byok_in_budgets}
 
     def _guardrails(self, path: str, query: Query, page: tuple[int, int]) -> dict[str, Any] | Reply:
-        ledger = self.engine.ledger
+        ledger = self.ledger
         if path == "/guardrails":
             wanted = _one(query, "workspace_id") or ledger.workspace_id(DEFAULT_WORKSPACE)
             chosen = [g for g in self.spec.guardrails if ledger.workspace_id(g.workspace) == wanted]
@@ -134,7 +136,7 @@ class Organization:
     def _workspace(self, workspace: WorkspaceSpec) -> dict[str, Any]:
         default = workspace.default_guardrail
         return {
-            "id": self.engine.ledger.workspace_id(workspace.name),
+            "id": self.ledger.workspace_id(workspace.name),
             "name": workspace.name,
             "slug": workspace.name,
             "description": None,
@@ -142,7 +144,7 @@ class Organization:
             "default_guardrail_id": (
                 self.guardrail_ids[default]
                 if default
-                else make_uuid(self.engine.scenario.seed, "default-guardrail", workspace.name)
+                else make_uuid(self.scenario.seed, "default-guardrail", workspace.name)
             ),
             "default_text_model": None,
             "default_image_model": None,
@@ -155,14 +157,14 @@ class Organization:
             "io_logging_api_key_ids": None,
             "created_at": CREATED,
             "updated_at": None,
-            "created_by": self.engine.management_user,
+            "created_by": self.owner,
         }
 
     def _guardrail(self, guardrail: GuardrailSpec) -> dict[str, Any]:
         return {
             "id": self.guardrail_ids[guardrail.name],
             "name": guardrail.name,
-            "workspace_id": self.engine.ledger.workspace_id(guardrail.workspace),
+            "workspace_id": self.ledger.workspace_id(guardrail.workspace),
             "limit_usd": guardrail.limit_usd,
             "reset_interval": guardrail.reset_interval,
             "include_byok_in_budgets": guardrail.include_byok_in_budgets,
@@ -181,28 +183,26 @@ class Organization:
             for key in self._keys_named(guardrail.keys):
                 rows.append(
                     {
-                        "id": make_uuid(
-                            self.engine.scenario.seed, "assign", guardrail.name, key.hash
-                        ),
+                        "id": make_uuid(self.scenario.seed, "assign", guardrail.name, key.hash),
                         "key_hash": key.hash,
                         "guardrail_id": self.guardrail_ids[guardrail.name],
                         "key_name": key.name,
                         "key_label": key.label,
-                        "assigned_by": self.engine.management_user,
+                        "assigned_by": self.owner,
                         "created_at": CREATED,
                     }
                 )
         return rows
 
     def _member_assignments(self) -> list[dict[str, Any]]:
-        seed = self.engine.scenario.seed
+        seed = self.scenario.seed
         return [
             {
                 "id": make_uuid(seed, "assign", guardrail.name, user),
                 "user_id": user,
                 "organization_id": "org_" + make_uuid(seed, "org")[:12],
                 "guardrail_id": self.guardrail_ids[guardrail.name],
-                "assigned_by": self.engine.management_user,
+                "assigned_by": self.owner,
                 "created_at": CREATED,
             }
             for guardrail in self.spec.guardrails
@@ -210,10 +210,10 @@ class Organization:
         ]
 
     def _keys_named(self, names: tuple[str, ...]) -> list[KeyState]:
-        return [k for k in self.engine.ledger.keys if k.name in names and not k.deleted]
+        return [k for k in self.ledger.keys if k.name in names and not k.deleted]
 
     def _find_workspace(self, ident: str) -> WorkspaceSpec | None:
-        ledger = self.engine.ledger
+        ledger = self.ledger
         for workspace in self.workspaces:
             if ident in (workspace.name, ledger.workspace_id(workspace.name)):
                 return workspace
@@ -240,7 +240,7 @@ class Organization:
         return layers
 
     def _workspace_of(self, key: KeyState) -> WorkspaceSpec | None:
-        ledger = self.engine.ledger
+        ledger = self.ledger
         return next(
             (w for w in self.workspaces if ledger.workspace_id(w.name) == key.workspace_id), None
         )
@@ -248,9 +248,7 @@ class Organization:
     def _guardrail_layers(self, key: KeyState, day: int) -> list[dict[str, Any]]:
         workspace = self._workspace_of(key)
         default = workspace.default_guardrail if workspace else None
-        creator_keys = [
-            k for k in self.engine.ledger.keys if k.creator_user_id == key.creator_user_id
-        ]
+        creator_keys = [k for k in self.ledger.keys if k.creator_user_id == key.creator_user_id]
         chosen: list[tuple[str, GuardrailSpec, list[KeyState]]] = []
         for guardrail in self.spec.guardrails:
             if guardrail.name == default:
@@ -276,9 +274,9 @@ class Organization:
         workspace = self._workspace_of(key)
         if workspace is None:
             return []
-        keys = [k for k in self.engine.ledger.keys if k.workspace_id == key.workspace_id]
+        keys = [k for k in self.ledger.keys if k.workspace_id == key.workspace_id]
         byok = workspace.include_byok_in_budgets
-        seed = self.engine.scenario.seed
+        seed = self.scenario.seed
         return [
             _layer(
                 "workspace",

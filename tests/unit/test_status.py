@@ -35,6 +35,7 @@ from openrouter_exporter.core.snapshot import (
     WindowForecast,
 )
 from openrouter_exporter.status_page import html as statuspage
+from openrouter_exporter.status_page.balance_points import hourly_balance
 from openrouter_exporter.status_page.html import render_page
 from openrouter_exporter.status_page.routes import REUSE_SECONDS, StatusRoutes
 from openrouter_exporter.status_page.style import (
@@ -51,7 +52,6 @@ from openrouter_exporter.status_page.view import (
     SampleHistory,
     StatusView,
     build_status,
-    hourly_balance,
     status_json,
 )
 

@@ -47,6 +47,9 @@ def key_reading(
         limit=answer.limit,
         limit_remaining=answer.limit_remaining,
         expires_at=_timestamp(answer.expires_at),
+        usage_daily=answer.usage_daily,
+        usage_weekly=answer.usage_weekly,
+        usage_monthly=answer.usage_monthly,
         period_usage=_periods(answer.usage_daily, answer.usage_weekly, answer.usage_monthly),
         period_byok_usage=_periods(
             answer.byok_usage_daily, answer.byok_usage_weekly, answer.byok_usage_monthly

@@ -1,10 +1,12 @@
 """What stops requests first, the status page's card: the limits in the order
 :func:`~openrouter_exporter.core.limits.in_order_of_exhaustion` gives them, the balance
-among them. ``/status.json`` carries the first (``accounts[].first_limit``) and ``check``
+among them; ``/status.json``'s ``accounts[].first_limit`` is the first, and ``check``
 prints it (:func:`openrouter_exporter.check.first_limit`)."""
 
+import time
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 from openrouter_exporter.core.limit_text import DAY, HOUR, is_reached, limit_title, outlook
 from openrouter_exporter.core.limits import Limit, SpendSource
@@ -18,6 +20,24 @@ _SOURCE = {
     SpendSource.ANALYTICS: "estimated from the Analytics API",
     SpendSource.KEY_USAGE: "estimated from the key's usage",
 }
+
+
+def first_limit_json(limits: Sequence[Limit]) -> dict[str, Any] | None:
+    """``accounts[].first_limit``: null while no limit is known."""
+    if not limits:
+        return None
+    first = limits[0]
+    when = first.exhaustion_timestamp
+    return {
+        "scope": first.scope.value,
+        "id": first.id,
+        "name": first.name,
+        "period": first.period.value,
+        "exhaustion": None
+        if when is None
+        else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)),
+        "remaining_usd": first.remaining_usd,
+    }
 
 
 def _level(limit: Limit, now: float) -> str:

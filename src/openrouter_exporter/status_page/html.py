@@ -16,6 +16,7 @@ from openrouter_exporter.config.durations import format_duration
 from openrouter_exporter.core.judgement import Ranked, worst
 from openrouter_exporter.core.snapshot import KeyReading
 from openrouter_exporter.core.wording import days_text, usd, utc_time
+from openrouter_exporter.status_page.budget_card import budgets_card
 from openrouter_exporter.status_page.charts import bar_chart, line_chart
 from openrouter_exporter.status_page.first_limit import first_limit_card
 from openrouter_exporter.status_page.markup import (
@@ -32,11 +33,7 @@ from openrouter_exporter.status_page.markup import (
 )
 from openrouter_exporter.status_page.now import RECENT_PREFIX, fast_banner, now_card, with_recent
 from openrouter_exporter.status_page.style import STYLE
-from openrouter_exporter.status_page.view import (
-    AccountStatus,
-    Runway,
-    StatusView,
-)
+from openrouter_exporter.status_page.view import AccountStatus, Runway, StatusView
 
 REFRESH_SECONDS = 30
 KEY_ROWS = 10  # per list; the rest is counted, and complete in /status.json
@@ -87,7 +84,7 @@ def _account(index: int, account: AccountStatus, now: float) -> str:
         '<div class="grid">'
         f"{_ranking('Top models', 'last 30 completed days', account.top_models, 'model')}"
         f"{_ranking('Top providers', 'all spend in the ledger', account.top_providers, 'provider')}"
-        f"{_keys(account)}"
+        f"{_keys(account)}{budgets_card(account.budgets)}"
         "</div></section>"
     )
 

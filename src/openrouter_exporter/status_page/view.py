@@ -15,6 +15,8 @@ from typing import Any
 
 from openrouter_exporter import __version__
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_judgement import budget_over
+from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.judgement import (
     Freshness,
@@ -34,15 +36,14 @@ from openrouter_exporter.core.limits import Limit, in_order_of_exhaustion
 from openrouter_exporter.core.pace import RecentPace, SpendToday, now_and_today
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading, Snapshot
 from openrouter_exporter.endpoints.analytics_readings import analytics_today
+from openrouter_exporter.status_page.balance_points import BalancePoint, balance_points
+from openrouter_exporter.status_page.first_limit import first_limit_json
 
 SCHEMA_VERSION = 1
 #: The ``$id`` of docs/status.schema.json: a name, not an address to fetch.
 SCHEMA_ID = "urn:openrouter-exporter:status:1"
 HISTORY_DAYS = 30
 DAY = 86400.0
-HOUR = 3600.0
-HOURLY_AFTER = DAY
-MAX_POINTS = 744
 
 
 SampleHistory = Callable[[str, float], Sequence[Sample]]
@@ -66,12 +67,6 @@ class Runway:
     days_remaining: float | None  # None: never runs out at this rate (zero burn)
     exhaustion_timestamp: float | None
     level: Status
-
-
-@dataclass(frozen=True)
-class BalancePoint:
-    timestamp: float
-    balance_usd: float
 
 
 @dataclass(frozen=True)
@@ -103,6 +98,7 @@ class AccountStatus:
     endpoints: tuple[Freshness, ...]
     latest_activity_day: date | None
     limits: tuple[Limit, ...]  # in the order they will stop requests
+    budgets: tuple[BudgetStatus, ...] = ()
 
     @property
     def failing(self) -> tuple[Freshness, ...]:
@@ -178,6 +174,7 @@ def _account(
         endpoints=tuple(freshness(name, health, now) for name, health in snapshot.health.items()),
         latest_activity_day=snapshot.activity.latest_day if snapshot.activity else None,
         limits=in_order_of_exhaustion(snapshot.limits),
+        budgets=snapshot.budgets,
         unread=_unread(snapshot),
     )
 
@@ -193,35 +190,6 @@ def _unread(snapshot: AccountSnapshot) -> dict[str, str]:
     if snapshot.activity is None and EndpointName.ACTIVITY in snapshot.health:
         unread["activity"] = problem(snapshot, EndpointName.ACTIVITY)
     return unread
-
-
-def balance_points(samples: Sequence[Sample]) -> tuple[tuple[BalancePoint, ...], bool]:
-    """What the balance chart plots, and whether it is hourly: one point an hour once the
-    samples span :data:`HOURLY_AFTER`, before that every sample (thinned to at most
-    :data:`MAX_POINTS`), so that the first minutes, and a fast fall, are seen at once."""
-    if not samples or samples[-1].timestamp - samples[0].timestamp >= HOURLY_AFTER:
-        return hourly_balance(samples), True
-    step = math.ceil(len(samples) / MAX_POINTS)
-    kept = [*samples[-1::-step]][::-1]
-    points = tuple(
-        BalancePoint(item.timestamp, item.total_credits - item.total_usage) for item in kept
-    )
-    return points, False
-
-
-def hourly_balance(samples: Iterable[Sample]) -> tuple[BalancePoint, ...]:
-    """The latest sample of each hour (samples oldest first): the state keeps one an hour
-    after a day anyway, and a month of them is a chart of at most 744 points."""
-    points: list[BalancePoint] = []
-    hour = None
-    for sample in samples:
-        point = BalancePoint(sample.timestamp, sample.total_credits - sample.total_usage)
-        if sample.timestamp // HOUR == hour:
-            points[-1] = point
-        else:
-            points.append(point)
-            hour = sample.timestamp // HOUR
-    return tuple(points)
 
 
 def _daily_spend(snapshot: AccountSnapshot) -> tuple[DaySpend, ...]:
@@ -286,18 +254,23 @@ def _runway_json(account: AccountStatus) -> dict[str, Any]:
     }
 
 
-def _first_limit_json(limits: Sequence[Limit]) -> dict[str, Any] | None:
-    """What stops requests first; null while no limit is known."""
-    if not limits:
-        return None
-    first = limits[0]
+def _budget_json(status: BudgetStatus) -> dict[str, Any]:
+    budget = status.budget
     return {
-        "scope": first.scope.value,
-        "id": first.id,
-        "name": first.name,
-        "period": first.period.value,
-        "exhaustion": _time(first.exhaustion_timestamp),
-        "remaining_usd": first.remaining_usd,
+        "name": budget.name,
+        "period": budget.period,
+        "amount_usd": budget.amount_usd,
+        "scope": budget.scope.model_dump(mode="json", exclude_defaults=True),
+        "period_start": _time(status.period_start),
+        "period_end": _time(status.period_end),
+        "spend_usd": status.spend_usd,
+        "forecast_usd": status.forecast_usd,
+        "spend_complete": status.complete if status.spend_usd is not None else None,
+        "scope_matched": status.matched,
+        "over": budget_over(status),
+        "thresholds": [
+            {"percent": item.percent, "basis": item.basis} for item in budget.thresholds
+        ],
     }
 
 
@@ -356,7 +329,7 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
         "latest_activity_day": (
             account.latest_activity_day.isoformat() if account.latest_activity_day else None
         ),
-        "first_limit": _first_limit_json(account.limits),
+        "first_limit": first_limit_json(account.limits),
         "top_models_30d": _ranked_json(account.top_models),
         "top_providers_ledger": _ranked_json(account.top_providers),
         "keys": None
@@ -368,6 +341,7 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
             "disabled": [_key_json(item) for item in keys.disabled],
             "top_spenders": [_key_json(item) for item in keys.top_spenders],
         },
+        "budgets": [_budget_json(item) for item in account.budgets],
         "endpoints": [
             {
                 "name": item.name,
