@@ -11,6 +11,7 @@ credentials because they reveal nothing and orchestrators cannot send any.
 import base64
 import binascii
 import contextlib
+import email.utils
 import functools
 import hashlib
 import hmac
@@ -48,7 +49,15 @@ _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
     b"Connection: close\r\n\r\n"
 )
+_VARY = {"Vary": "Accept-Encoding, Accept"}
+_GZIP_VARY = {"Content-Encoding": "gzip", **_VARY}
 log = structlog.get_logger("openrouter_exporter.server")
+
+
+@functools.lru_cache(maxsize=1)
+def _http_date(second: int) -> str:
+    """The ``Date`` header's value, made once a second rather than once a response."""
+    return email.utils.formatdate(second, usegmt=True)
 
 
 @functools.cache
@@ -319,41 +328,54 @@ class _Handler(BaseHTTPRequestHandler):
     def metrics(self, head: bool) -> None:
         openmetrics_format = choose_format(self.headers.get("Accept"))
         gzipped = choose_gzip(self.headers.get("Accept-Encoding"))
-        vary = {"Vary": "Accept-Encoding, Accept"}
         if openmetrics_format is None or gzipped is None:
             self._send(
                 HTTPStatus.NOT_ACCEPTABLE,
                 b"acceptable: text/plain or application/openmetrics-text, gzip or identity\n",
                 "text/plain",
                 head=head,
-                extra=vary,
+                extra=_VARY,
             )
             return
-        body = self.server.site.exposition.render(
+        parts = self.server.site.exposition.parts(
             openmetrics_format=openmetrics_format, gzipped=gzipped
         )
         content_type = OPENMETRICS_TEXT if openmetrics_format else PROMETHEUS_TEXT
-        extra = {"Content-Encoding": "gzip", **vary} if gzipped else vary
-        self._send(HTTPStatus.OK, body, content_type, head=head, extra=extra)
+        extra = _GZIP_VARY if gzipped else _VARY
+        self._send(HTTPStatus.OK, parts, content_type, head=head, extra=extra)
 
     def _send(
         self,
         status: HTTPStatus,
-        body: bytes,
+        body: bytes | tuple[bytes, ...],
         content_type: str,
         *,
         head: bool = False,
         extra: dict[str, str] | None = None,
     ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in {**self.server.site.web_config.headers, **(extra or {})}.items():
-            self.send_header(name, value)
-        self.end_headers()
+        """The status line, headers and body (given whole or in pieces), as the standard
+        library's ``send_response`` and ``send_header`` would write them, in one buffered
+        write per piece."""
+        parts = (body,) if isinstance(body, bytes) else body
+        site = self.server.site
+        if site.log_requests:
+            self.log_request(status)
+        lines = [
+            f"{self.protocol_version} {status.value} {status.phrase}",
+            f"Server: {self.version_string()}",
+            f"Date: {_http_date(int(time.time()))}",
+            f"Content-Type: {content_type}",
+            f"Content-Length: {sum(len(part) for part in parts)}",
+            "Cache-Control: no-store",
+        ]
+        headers = {**site.web_config.headers, **extra} if extra else site.web_config.headers
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines.append("\r\n")
+        site.reading_done(self.connection)
+        self.wfile.write("\r\n".join(lines).encode("latin-1", "strict"))
         if not head:
-            self.wfile.write(body)
+            for part in parts:
+                self.wfile.write(part)
 
     def status_page(self, head: bool) -> None:
         page = self.server.site.status.render(self.path.split("?", 1)[0])
