@@ -135,29 +135,30 @@ class Site:
         # A request line is a debug event: skip formatting it unless debug is on.
         self.log_requests = bool(log.bind().is_enabled_for(logging.DEBUG))
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self._reading: dict[socket.socket, float] = {}
-        self._reading_lock = threading.Lock()
+        # The open connections' handlers; each notes when the head of its request began.
+        self._connections: set[_Handler] = set()
+        self._connections_lock = threading.Lock()
         self._stopping = threading.Event()
 
-    def reading_started(self, connection: socket.socket) -> None:
-        with self._reading_lock:
-            self._reading[connection] = time.monotonic()
+    def connected(self, handler: "_Handler") -> None:
+        with self._connections_lock:
+            self._connections.add(handler)
 
-    def reading_done(self, connection: socket.socket) -> None:
-        with self._reading_lock:
-            self._reading.pop(connection, None)
+    def disconnected(self, handler: "_Handler") -> None:
+        with self._connections_lock:
+            self._connections.discard(handler)
 
     def _reap_slow_readers(self, stop: threading.Event) -> None:
         """Close connections whose request head takes too long (slowloris)."""
         while not stop.wait(1.0):
             now = time.monotonic()
-            with self._reading_lock:
-                late = [
-                    c for c, since in self._reading.items() if now - since > REQUEST_HEAD_DEADLINE
-                ]
-            for connection in late:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
+            with self._connections_lock:
+                handlers = list(self._connections)
+            for handler in handlers:
+                since = handler.head_since
+                if since is not None and now - since > REQUEST_HEAD_DEADLINE:
+                    with contextlib.suppress(OSError):
+                        handler.connection.shutdown(socket.SHUT_RDWR)
 
     def _warm_after_polls(self, stop: threading.Event) -> None:
         """Render ahead each time the store publishes a new snapshot."""
@@ -213,7 +214,6 @@ class MetricsServer(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.site.reading_done(request)
             self.site.slots.release()
 
     def start(self) -> threading.Thread:
@@ -238,6 +238,9 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     # Buffered, so that the headers and a body of up to 64 KiB leave in one send.
     wbufsize = 1 << 16
+    # When the head of the request being read began (monotonic), for the reaper; None
+    # between requests and once the answer is being written.
+    head_since: float | None = None
 
     def setup(self) -> None:
         tls = self.server.site.web_config.tls
@@ -245,6 +248,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.request.settimeout(self.timeout)
             self.request = tls.context().wrap_socket(self.request, server_side=True)
         super().setup()
+        self.server.site.connected(self)
+
+    def finish(self) -> None:
+        self.server.site.disconnected(self)
+        super().finish()
 
     def handle(self) -> None:
         try:
@@ -260,14 +268,14 @@ class _Handler(BaseHTTPRequestHandler):
         except (TimeoutError, ConnectionError, ssl.SSLError, ValueError):
             self.close_connection = True
             return
-        self.server.site.reading_started(self.connection)
+        self.head_since = time.monotonic()
         try:
             super().handle_one_request()
         finally:
-            self.server.site.reading_done(self.connection)
+            self.head_since = None
 
     def end_headers(self) -> None:
-        self.server.site.reading_done(self.connection)
+        self.head_since = None
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -371,7 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {**site.web_config.headers, **extra} if extra else site.web_config.headers
         lines += [f"{name}: {value}" for name, value in headers.items()]
         lines.append("\r\n")
-        site.reading_done(self.connection)
+        self.head_since = None
         self.wfile.write("\r\n".join(lines).encode("latin-1", "strict"))
         if not head:
             for part in parts:
