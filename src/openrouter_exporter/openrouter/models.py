@@ -5,6 +5,7 @@ ones a value cannot exist without is optional (the lenient field types of :mod:`
 and activity dates may carry a time part.
 """
 
+import sys
 from datetime import date
 from typing import Annotated, Any
 
@@ -104,6 +105,12 @@ class ActivityRow:
     def _date_prefix(cls, value: Any) -> Any:
         # One client saw "YYYY-MM-DD 00:00:00": the day is the first ten characters.
         return value[:10] if isinstance(value, str) else value
+
+    @field_validator("model", "model_permaslug", "endpoint_id", "provider_name")
+    @classmethod
+    def _shared(cls, value: str | None) -> str | None:
+        # Each name recurs on every day of the window: one string per name, not per row.
+        return sys.intern(value) if value is not None else None
 
     @property
     def provider(self) -> str:
