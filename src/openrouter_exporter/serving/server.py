@@ -25,7 +25,6 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import bcrypt
 import structlog
 
 from openrouter_exporter import __version__
@@ -64,6 +63,8 @@ def _http_date(second: int) -> str:
 def _dummy_hash() -> bytes:
     """Checked when the user is unknown, so that a wrong user name costs about as long as a
     wrong password; made on first use, as making it costs a bcrypt round."""
+    import bcrypt
+
     return bcrypt.hashpw(b"openrouter-exporter", bcrypt.gensalt(rounds=10))
 
 
@@ -94,6 +95,8 @@ class BasicAuth:
             known = any(hmac.compare_digest(fingerprint, item) for item in self._verified)
         if known:
             return True
+        import bcrypt  # only with basic auth on, and once per good credential
+
         hashed = self._users.get(user)
         try:
             matches = bcrypt.checkpw(password.encode(), hashed or _dummy_hash())
