@@ -30,4 +30,5 @@ scripts/bootstrap.sh --test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports  # the layers and no import cycles: [tool.importlinter] in pyproject.toml
 exec .venv/bin/pytest "$@"

@@ -2,7 +2,8 @@
 
 Exit status: 0 fine, 1 a warning threshold is crossed, 2 a critical one is crossed or the
 balance cannot be read. The runway of an account is the shortest of its windows: the
-most pessimistic honest forecast.
+most pessimistic honest forecast. What needs attention is judged in
+:mod:`openrouter_exporter.core.judgement`, as on the status page.
 """
 
 import sys

@@ -93,6 +93,56 @@ DEMO_MODELS: tuple[ModelSpec, ...] = (
     ),
 )
 
+DEMO_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "production-chat",
+        weight=6.0,
+        created_days_ago=210.3,
+        usage_before_history=1240.0,
+        timestamp_style="micro",
+    ),
+    KeySpec(
+        "batch-summariser",
+        weight=3.0,
+        limit=400.0,
+        limit_reset="monthly",
+        created_days_ago=95.6,
+        updated_days_ago=12.2,
+        usage_before_history=310.0,
+        timestamp_style="z",
+        expires_field="null",
+    ),
+    KeySpec(
+        "staging",
+        weight=1.0,
+        limit=60.0,
+        limit_remaining_at_start=1.5,
+        created_days_ago=61.1,
+        updated_days_ago=20.4,
+        timestamp_style="z",
+        creator_user_id=None,
+    ),
+    KeySpec(
+        "hackathon-2025",
+        weight=0.8,
+        limit=25.0,
+        limit_reset="daily",
+        include_byok_in_limit=True,
+        created_days_ago=9.5,
+        expires_in_days=2.0,
+        timestamp_style="micro",
+    ),
+    KeySpec(
+        "legacy-integration",
+        weight=1.2,
+        disabled=True,
+        disabled_days_ago=4.3,
+        created_days_ago=400.0,
+        usage_before_history=95.0,
+        timestamp_style="micro",
+    ),
+)
+
 SMALL_MODELS: tuple[ModelSpec, ...] = (
     *DEMO_MODELS,
     _model(
