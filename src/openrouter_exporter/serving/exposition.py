@@ -52,9 +52,8 @@ def _openmetrics(registry: CollectorRegistry) -> bytes:
 class _Rendering:
     """The snapshot's part of one format, ready to be completed by a tail.
 
-    The body is sent as two pieces, the prefix and a suffix made from the tail, so that the
-    large part is never copied: only the prefix and, for gzip, the deflate state to continue
-    it from are kept.
+    In text, the body is sent as two pieces, the prefix and the tail, so that the large part
+    is never copied; for gzip, the deflate state to continue the prefix from is kept.
     """
 
     def __init__(self, head: bytes, gzipped: bool) -> None:
@@ -98,8 +97,8 @@ class Exposition:
         self._asked: dict[tuple[bool, bool], float] = {}
         # Per format: when the process part was read, and its rendering.
         self._tails: dict[bool, tuple[float, bytes]] = {}
-        # Per gzipped format: the suffix last made, and from which parts.
-        self._suffixes: dict[bool, tuple[_Rendering, bytes, bytes]] = {}
+        # Per gzipped format: the body last completed, and from which parts.
+        self._gzipped: dict[bool, tuple[_Rendering, bytes, bytes]] = {}
 
     def warm(self) -> None:
         """Render, for the current snapshot, every format scraped in the last ten minutes,
@@ -113,7 +112,7 @@ class Exposition:
                 self._cache.pop(key, None)
             self._asked.pop(key, None)
             if key[1]:
-                self._suffixes.pop(key[0], None)
+                self._gzipped.pop(key[0], None)
 
     def render(self, *, openmetrics_format: bool, gzipped: bool) -> bytes:
         """The whole body (the server sends :meth:`parts` without joining them)."""
@@ -129,12 +128,13 @@ class Exposition:
         tail = self._tail(openmetrics_format)
         if not gzipped:
             return rendering.prefix, tail
-        done = self._suffixes.get(openmetrics_format)
+        # Gzipped, the body is a tenth of the text: kept whole, it leaves in one write.
+        done = self._gzipped.get(openmetrics_format)
         if done is not None and done[0] is rendering and done[1] is tail:
-            return rendering.prefix, done[2]
-        suffix = rendering.suffix(tail)
-        self._suffixes[openmetrics_format] = (rendering, tail, suffix)
-        return rendering.prefix, suffix
+            return (done[2],)
+        body = rendering.prefix + rendering.suffix(tail)
+        self._gzipped[openmetrics_format] = (rendering, tail, body)
+        return (body,)
 
     def _tail(self, openmetrics_format: bool) -> bytes:
         now = time.monotonic()
