@@ -85,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             for poller in pollers:
                 await poller.poll_once()
 
+        loop = asyncio.new_event_loop()
         for _ in range(2):
-            asyncio.run(poll())
+            loop.run_until_complete(poll())
         store.mark_ready()
         gc.collect()
         _, peak = tracemalloc.get_traced_memory()
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         release_free_memory()
         print(f"after malloc_trim: {_rss()}")
         for poller in pollers:
-            asyncio.run(poller.aclose())
+            loop.run_until_complete(poller.aclose())
+        loop.close()
         state.close()
         sink.close()
     return 0
