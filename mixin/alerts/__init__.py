@@ -62,17 +62,21 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def render(config: MixinConfig) -> str:
-    """The rule file's text for ``config``."""
-    body = yaml.dump(
-        rule_groups(config),
+def dump(document: dict[str, Any]) -> str:
+    """YAML as the rule file is written: block style, literal blocks for multi-line text."""
+    return yaml.dump(
+        document,
         Dumper=_Dumper,
         sort_keys=False,
         default_flow_style=False,
         allow_unicode=True,
         width=4096,
     )
-    return HEADER + "\n" + body
+
+
+def render(config: MixinConfig) -> str:
+    """The rule file's text for ``config``."""
+    return HEADER + "\n" + dump(rule_groups(config))
 
 
 def generate(config: MixinConfig) -> list[GeneratedFile]:

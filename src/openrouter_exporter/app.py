@@ -45,7 +45,12 @@ class Exporter:
         self.site = Site(
             self.store,
             web_config,
-            StatusRoutes(self.store, self.state.samples, metrics_path=config.telemetry_path),
+            StatusRoutes(
+                self.store,
+                self.state.samples,
+                metrics_path=config.telemetry_path,
+                poll_interval=config.poll_interval,
+            ),
             telemetry_path=config.telemetry_path,
             exporter_metrics=config.exporter_metrics,
         )

@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
-from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals
+from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals, UsageCounter
 from openrouter_exporter.core.snapshot import (
     AccountSnapshot,
     ActivityReading,
@@ -197,8 +197,12 @@ def overdrawn_account() -> AccountSnapshot:
         name="overdrawn",
         thresholds=Thresholds(),
         readings={
+            # OpenRouter refunded $0.50 of an earlier charge: its total_usage fell to 52.125.
             EndpointName.CREDITS: CreditsReading(
-                total_credits=50.0, total_usage=52.125, fetched_at=NOW
+                total_credits=50.0,
+                total_usage=52.125,
+                fetched_at=NOW,
+                counter=UsageCounter(last_usage=52.125, used=52.625, refunded=0.5),
             ),
             EndpointName.KEY: (
                 KeyReading(
@@ -415,6 +419,15 @@ def test_credits_are_exposed_as_purchased_gauge_and_used_counter() -> None:
     assert value(body, "openrouter_credits_purchased_usd", account="prod") == 300.0
     assert value(body, "openrouter_credits_used_usd_total", account="prod") == 60.75
     assert value(body, "openrouter_balance_usd", account="prod") == 239.25
+
+
+def test_a_refund_keeps_the_used_counter_and_counts_apart_while_the_balance_is_openrouters() -> (
+    None
+):
+    body = text(store_of(overdrawn_account()))
+    assert value(body, "openrouter_credits_used_usd_total", account="overdrawn") == 52.625
+    assert value(body, "openrouter_credits_refunded_usd_total", account="overdrawn") == 0.5
+    assert value(body, "openrouter_balance_usd", account="overdrawn") == -2.125
 
 
 def test_never_fetched_account_shows_no_balance_keys_or_models() -> None:
@@ -688,3 +701,15 @@ def test_collector_renders_the_current_snapshot() -> None:
     rendered = list(collector.SnapshotCollector(store).collect())
     assert rendered == list(collector.render(store.current()))
     assert isinstance(store.current(), Snapshot)
+
+
+def test_the_help_of_api_errors_lists_every_reason_an_endpoint_reports() -> None:
+    rendered = text(golden_store())
+    help_line = next(
+        line for line in rendered.splitlines() if line.startswith("# HELP openrouter_api_errors")
+    )
+
+    for endpoint in ENDPOINTS:
+        for reason in endpoint.own_error_reasons:
+            assert reason in help_line
+    assert "unsupported" in help_line

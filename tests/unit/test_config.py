@@ -554,7 +554,7 @@ def test_config_file_account_with_a_bad_workspace_id_is_rejected_with_its_locati
     tmp_path: Path,
 ) -> None:
     text = f"accounts:\n  - name: prod\n    api_key: {SECRET}\n    workspaces: ['a b']\n"
-    assert file_error(tmp_path, text).setting.endswith("accounts.0.workspaces")
+    assert file_error(tmp_path, text).setting.endswith("accounts[1].workspaces")
 
 
 def test_config_file_path_is_kept(tmp_path: Path) -> None:
@@ -566,7 +566,7 @@ def test_config_file_path_is_kept(tmp_path: Path) -> None:
 def test_unknown_account_key_is_rejected_with_its_location(tmp_path: Path) -> None:
     text = _TWO_ACCOUNTS + "    runway_warnig_days: 3\n"
     error = file_error(tmp_path, text)
-    assert error.setting.endswith("accounts.1.runway_warnig_days")
+    assert error.setting.endswith("accounts[2].runway_warnig_days")
     assert error.problem == "unknown setting"
 
 
@@ -590,14 +590,16 @@ accounts:
     api_key: {OTHER_SECRET}
 """
     error = file_error(tmp_path, text)
-    assert error.setting.endswith("accounts.1.name")
+    assert error.setting.endswith("accounts[2].name")
     assert "twice" in error.problem
 
 
 def test_invalid_yaml_is_rejected_with_its_line(tmp_path: Path) -> None:
     error = file_error(tmp_path, "accounts:\n  - name: prod\n    api_key: [unclosed\n")
     assert error.setting.startswith(f"{tmp_path / 'exporter.yml'}:")
-    assert error.problem == "is not valid YAML"
+    assert error.problem.startswith("is not valid YAML: ")
+    assert "expected ',' or ']'" in error.problem  # the parser's reason
+    assert "(line 4, column 1)" in error.problem
 
 
 @pytest.mark.parametrize("text", ["", "- just\n- a list\n", "plain text\n"])
@@ -628,7 +630,7 @@ def test_config_file_account_with_key_and_key_file_is_rejected(tmp_path: Path) -
         f"    management_key_file: {secret_file}\n"
     )
     error = file_error(tmp_path, text)
-    assert error.setting.endswith("accounts.0.management_key")
+    assert error.setting.endswith("accounts[1].management_key")
 
 
 def test_config_file_account_threshold_order_is_checked(tmp_path: Path) -> None:
@@ -637,7 +639,7 @@ def test_config_file_account_threshold_order_is_checked(tmp_path: Path) -> None:
         "    runway_warning_days: 1\n    runway_critical_days: 4\n"
     )
     error = file_error(tmp_path, text)
-    assert "accounts.0" in error.setting
+    assert "accounts[1]" in error.setting
 
 
 @pytest.mark.parametrize(
@@ -797,7 +799,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[dict[str, str], str]]:
         ),
         "unknown YAML key": (
             config_file(tmp_path, _TWO_ACCOUNTS + "    colour: blue\n"),
-            "accounts.1.colour",
+            "accounts[2].colour",
         ),
         "bad listen address": (
             with_key(OPENROUTER_EXPORTER_LISTEN_ADDRESS="localhost"),
@@ -866,7 +868,7 @@ def test_nan_critical_floor_cannot_pass_the_order_check(tmp_path: Path) -> None:
         "    balance_warning_usd: 10\n    balance_critical_usd: .nan\n"
     )
     problem = file_error(tmp_path, text)
-    assert problem.setting == f"{tmp_path / 'exporter.yml'}:5 accounts.0.balance_critical_usd"
+    assert problem.setting == f"{tmp_path / 'exporter.yml'}:5 accounts[1].balance_critical_usd"
 
 
 def test_bad_settings_from_three_sources_are_reported_together_with_their_locations(
@@ -883,7 +885,7 @@ def test_bad_settings_from_three_sources_are_reported_together_with_their_locati
     assert locations == {
         "--poll.interval",
         "OPENROUTER_EXPORTER_BALANCE_WARNING_USD",
-        f"{tmp_path / 'exporter.yml'}:4 accounts.0.runway_warning_days",
+        f"{tmp_path / 'exporter.yml'}:4 accounts[1].runway_warning_days",
     }
 
 
@@ -952,3 +954,23 @@ def test_telemetry_path_must_be_a_free_url_path(path: str) -> None:
 def test_switch_variable_takes_true_or_false(text: str, on: bool) -> None:
     config = load(**with_key(OPENROUTER_EXPORTER_DISABLE_EXPORTER_METRICS=text))
     assert config.exporter_metrics is not on
+
+
+def test_a_missing_config_file_is_named_by_its_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yml"
+
+    error = config_error({"config_file": str(missing)})
+
+    assert error.setting == "--config.file"
+    assert f"cannot read {missing}: No such file or directory" in error.problem
+
+
+def test_one_day_is_written_in_the_singular(tmp_path: Path) -> None:
+    error = config_error(
+        OPENROUTER_API_KEY=SECRET,
+        OPENROUTER_EXPORTER_RUNWAY_CRITICAL_DAYS="2",
+        OPENROUTER_EXPORTER_RUNWAY_WARNING_DAYS="1",
+    )
+
+    assert "(2 days)" in error.problem
+    assert "(1 day)" in error.problem

@@ -94,8 +94,8 @@ class Relations:
         if thresholds.runway_critical_days > thresholds.runway_warning_days:
             self.problem(
                 locate("runway_critical_days", "runway_warning_days"),
-                f"the critical runway ({thresholds.runway_critical_days:g} days) must not be "
-                f"longer than the warning one ({thresholds.runway_warning_days:g} days); either "
+                f"the critical runway ({_days(thresholds.runway_critical_days)}) must not be "
+                f"longer than the warning one ({_days(thresholds.runway_warning_days)}); either "
                 "may be the default or inherited",
             )
         warning, critical = thresholds.balance_warning_usd, thresholds.balance_critical_usd
@@ -181,3 +181,7 @@ class Relations:
                 )
             )
         return tuple(accounts)
+
+
+def _days(value: float) -> str:
+    return f"{value:g} day" if value == 1 else f"{value:g} days"

@@ -50,6 +50,30 @@ class Sample:
     total_credits: float
 
 
+@dataclass(frozen=True)
+class UsageCounter:
+    """The credits-used counter kept apart from OpenRouter's ``total_usage``, which can fall
+    (a refund, a revised charge): ``used`` advances by its increases only, ``refunded`` by
+    its decreases, and ``last_usage`` is the figure they were last advanced to."""
+
+    last_usage: float
+    used: float
+    refunded: float = 0.0
+
+
+def advance_usage(previous: UsageCounter | None, total_usage: float) -> UsageCounter:
+    """The counter after OpenRouter reported ``total_usage``: starts at that figure, then
+    moves up with each increase, and counts each decrease as refunded instead."""
+    if previous is None:
+        return UsageCounter(total_usage, total_usage)
+    change = total_usage - previous.last_usage
+    return UsageCounter(
+        total_usage,
+        previous.used + max(change, 0.0),
+        previous.refunded + max(-change, 0.0),
+    )
+
+
 def monotonic_totals(
     previous: tuple[ModelTotals, ...] | None, current: tuple[ModelTotals, ...]
 ) -> tuple[ModelTotals, ...]:

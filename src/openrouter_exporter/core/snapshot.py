@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
-from openrouter_exporter.core.ledger import ModelTotals, monotonic_totals
+from openrouter_exporter.core.ledger import ModelTotals, UsageCounter, monotonic_totals
 from openrouter_exporter.core.limits import Limit
 
 _ReadingT = TypeVar("_ReadingT")
@@ -28,6 +28,8 @@ class EndpointHealth:
     last_duration: float | None = None
     requests: int = 0
     errors: Mapping[str, int] = field(default_factory=dict)
+    # While failing: what the last failure means and what to do, naming the key.
+    advice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,17 @@ class CreditsReading:
     total_credits: float
     total_usage: float
     fetched_at: float
+    #: The credits-used counter beside OpenRouter's figure; None: equal to ``total_usage``,
+    #: no refund seen.
+    counter: UsageCounter | None = None
+
+    @property
+    def used_total(self) -> float:
+        return self.counter.used if self.counter else self.total_usage
+
+    @property
+    def refunded_total(self) -> float:
+        return self.counter.refunded if self.counter else 0.0
 
     @property
     def balance(self) -> float:

@@ -29,7 +29,7 @@ from openrouter_exporter.openrouter.client import (
     FetchError,
     OpenRouterClient,
 )
-from openrouter_exporter.polling.advice import report_failure, report_success
+from openrouter_exporter.polling.advice import failure_advice, report_failure, report_success
 from openrouter_exporter.polling.forecast_refresh import load_samples, refreshed_forecasts
 from openrouter_exporter.polling.memory import release_free_memory
 from openrouter_exporter.polling.schedule import Schedule, run_on_schedule
@@ -79,6 +79,7 @@ class _EndpointRun:
     endpoint: Endpoint
     schedule: Schedule
     problem: str | None = None
+    advice: str | None = None
     requests: int = 0
     last_success: float | None = None
     errors: dict[str, int] = field(default_factory=dict)
@@ -240,6 +241,7 @@ class AccountPoller:
         if run.problem is not None or not schedule.first_done.is_set():
             report_success(self._log, run.endpoint.name, run.problem, schedule.failures)
         run.problem = None
+        run.advice = None
         schedule.succeeded()
 
     @staticmethod
@@ -256,14 +258,24 @@ class AccountPoller:
             last_duration=duration,
             requests=run.requests,
             errors=dict(run.errors),
+            advice=None if ok else run.advice,
         )
 
     def _report_failure(self, run: _EndpointRun, error: FetchError, key: Key) -> None:
         stopped = not run.schedule.enabled
+        secret = self.account.management_key if key is Key.MANAGEMENT else self.account.api_key
+        run.advice = failure_advice(
+            error,
+            endpoint=run.endpoint.name,
+            key=key,
+            key_fingerprint=key_fingerprint(secret) if secret else None,
+            stopped=stopped,
+            timeout=self._config.request_timeout,
+            own_advice=run.endpoint.own_error_advice,
+        )
         if error.reason == run.problem and not stopped:
             return
         run.problem = error.reason
-        secret = self.account.management_key if key is Key.MANAGEMENT else self.account.api_key
         report_failure(
             self._log,
             error,

@@ -39,8 +39,10 @@ class StatusRoutes:
         clock: Callable[[], float] = time.time,
         *,
         metrics_path: str = "/metrics",
+        poll_interval: float | None = None,
     ) -> None:
         self._store = store
+        self._poll_interval = poll_interval
         self._history = history
         self._metrics_path = metrics_path
         self._clock = clock
@@ -65,7 +67,7 @@ class StatusRoutes:
             if cached is not None:
                 return cached
             if self._view is None:
-                self._view = build_status(snapshot, self._history, now)
+                self._view = build_status(snapshot, self._history, now, self._poll_interval)
             if path == "/":
                 body = render_page(self._view, self._metrics_path).encode()
                 rendered = Rendered(body, "text/html; charset=utf-8", SECURITY_HEADERS)

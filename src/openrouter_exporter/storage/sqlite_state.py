@@ -29,8 +29,16 @@ from pathlib import Path
 
 import structlog
 
-from openrouter_exporter.core.ledger import LedgerAmounts, LedgerRow, ModelTotals, Sample
+from openrouter_exporter.core.ledger import (
+    LedgerAmounts,
+    LedgerRow,
+    ModelTotals,
+    Sample,
+    UsageCounter,
+)
 from openrouter_exporter.core.reconcile import Figures, allocate, provider_shares
+from openrouter_exporter.storage import usage_marks
+from openrouter_exporter.storage.state_file import move_aside
 
 STATE_FILE = "state.sqlite3"
 SCHEMA_VERSION = "1"
@@ -40,7 +48,8 @@ LEDGER_REVISABLE_DAYS = 35
 
 
 _LEDGER_FIELDS = tuple(field.name for field in dataclasses.fields(LedgerAmounts))
-_SCHEMA = f"""
+_SCHEMA = (
+    f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ledger (
     account TEXT NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL,
@@ -69,6 +78,8 @@ CREATE TABLE IF NOT EXISTS samples (
     PRIMARY KEY (account, ts)
 ) WITHOUT ROWID;
 """
+    + usage_marks.SCHEMA
+)
 
 log = structlog.get_logger("openrouter_exporter.state")
 
@@ -109,7 +120,7 @@ class StateStore:
         try:
             return cls(_connect(path), path)
         except (sqlite3.Error, StateError) as error:
-            aside = _move_aside(path)
+            aside = move_aside(path)
             log.error(
                 "state file unusable: moved aside and replaced with a new one; per-model "
                 "counters restart from the 30 days OpenRouter still serves",
@@ -294,6 +305,11 @@ class StateStore:
                 (account, sample.timestamp, sample.total_usage, sample.total_credits),
             )
 
+    def advance_usage(self, account: str, total_usage: float) -> UsageCounter:
+        """The credits-used counter after ``total_usage``, stored (see :mod:`.usage_marks`)."""
+        with self._transaction() as connection:
+            return usage_marks.advance(connection, account, total_usage)
+
     def samples(self, account: str, since: float) -> list[Sample]:
         with self._lock:
             rows = self._connection.execute(
@@ -382,19 +398,3 @@ def _connect(path: Path) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
-
-
-def _move_aside(path: Path) -> Path | None:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    aside = path.with_name(f"{path.name}.broken-{stamp}")
-    moved: Path | None = None
-    for suffix in ("", "-wal", "-shm"):
-        source = path.with_name(path.name + suffix)
-        if source.exists():
-            try:
-                source.rename(aside.with_name(aside.name + suffix))
-                moved = moved or aside
-            except OSError:
-                with contextlib.suppress(OSError):
-                    source.unlink()
-    return moved
