@@ -95,6 +95,22 @@ class MixinConfig:
     #: A key is named as the runaway when it carries at least this share of the account's
     #: spend above the usual rate, over the first tier's long window.
     key_runaway_share: float = 0.5
+    #: Budgets (``budgets:`` in the exporter's config file): how long the spend must stay
+    #: at a threshold, and the forecast over one, before the alert fires. The forecast
+    #: moves with each day's spend, so it must hold for longer.
+    budget_threshold_for: str = "5m"
+    budget_forecast_for: str = "1h"
+    #: Spend anomalies: a key's or a model's spend rate over ``anomaly_window`` above
+    #: ``*_anomaly_factor`` times its usual rate and above the floor (USD per day), for a
+    #: series at least ``anomaly_min_history`` old (in days; more than half the week the
+    #: usual rate looks back on). A model's spend is the sum over many keys, smoother than
+    #: one key's, so a smaller factor already means something.
+    anomaly_window: str = "15m"
+    anomaly_for: str = "5m"
+    key_anomaly_factor: float = 5
+    model_anomaly_factor: float = 2.5
+    anomaly_floor_usd_per_day: float = 10
+    anomaly_min_history: str = "4d"
     #: How long a scrape target that served the exporter's build_info is remembered: a job
     #: that served it within this time and serves it no more is "down".
     exporter_memory: str = "7d"

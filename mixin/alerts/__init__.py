@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from mixin.alerts.anomalies import anomaly_rules
+from mixin.alerts.budgets import budget_rules
 from mixin.alerts.credits import credit_rules
 from mixin.alerts.exporter import exporter_rules
 from mixin.alerts.keys import key_rules, runaway_key_alert
@@ -41,6 +43,8 @@ def rule_groups(config: MixinConfig) -> dict[str, Any]:
                 "rules": [*credit_rules(config), runaway_key_alert(config)],
             },
             {"name": "openrouter-keys", "rules": key_rules(config)},
+            {"name": "openrouter-budgets", "rules": budget_rules(config)},
+            {"name": "openrouter-anomalies", "rules": anomaly_rules(config)},
             {"name": "openrouter-exporter", "rules": exporter_rules(config)},
         ]
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mixin.alerts.credits import spend_rate, usual_rate
 from mixin.config import SECONDS_PER_DAY, MixinConfig
-from mixin.dashboards import today
+from mixin.dashboards import budgets, today
 from mixin.dashboards.frame import dashboard, dashboard_link, drilldown_url, runbooks_links
 from mixin.dashboards.panels import (
     USD_PER_DAY,
@@ -754,6 +754,7 @@ def overview(config: MixinConfig) -> Json:
         8, (4, money["week"]), (7, money["share"]), (7, money["providers"]), (6, money["cost"])
     )
     today.overview_row(config, s, grid)
+    budgets.overview_row(config, s, grid)
     grid.row("Keys and alerts")
     grid.band(
         9,

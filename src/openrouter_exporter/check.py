@@ -15,6 +15,7 @@ import time
 from typing import TextIO
 
 from openrouter_exporter.config.types import ExporterConfig
+from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.judgement import (
     TOP_MODELS_DAYS,
@@ -89,6 +90,7 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float, pace: Now) -
     lines.extend(f"    - {reason}" for reason in verdict.reasons)
     lines.extend(_top_models(snapshot))
     lines.extend(_keys_needing_attention(snapshot, now))
+    lines.extend(_budgets(snapshot.budgets))
     lines.append("  Data freshness")
     for endpoint, health in snapshot.health.items():
         if not health.polled:
@@ -173,6 +175,24 @@ def _keys_needing_attention(snapshot: AccountSnapshot, now: float) -> list[str]:
     if not lines:
         return ["  Keys             none at or near their limit or expiry"]
     return ["  Keys needing attention", *lines]
+
+
+def _budgets(statuses: tuple[BudgetStatus, ...]) -> list[str]:
+    """Each declared budget: spent and forecast against its amount, and the days left."""
+    lines = []
+    for status in statuses:
+        budget = status.budget
+        spent = "unknown" if status.spend_usd is None else usd(status.spend_usd)
+        if not status.matched:
+            spent = "unknown (the scope matches nothing)"
+        elif status.spend_usd is not None and not status.complete:
+            spent += " (partial)"
+        forecast = "unknown" if status.forecast_usd is None else usd(status.forecast_usd)
+        lines.append(
+            f"    {budget.name:<20} {budget.period:<9} spent {spent} of "
+            f"{usd(budget.amount_usd)}, forecast {forecast}, {days_text(status.days_left)} left"
+        )
+    return ["  Budgets", *lines] if lines else []
 
 
 def _key_name(key: KeyReading) -> str:

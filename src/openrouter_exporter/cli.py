@@ -10,7 +10,9 @@ import os
 import shlex
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import structlog
@@ -19,8 +21,10 @@ from openrouter_exporter.app import Exporter, serve
 from openrouter_exporter.config.catalogue import SETTINGS_BY_KEY
 from openrouter_exporter.config.errors import ConfigError
 from openrouter_exporter.config.loader import load_config
+from openrouter_exporter.config.schema import Budget
 from openrouter_exporter.config.sources import FlagValue
 from openrouter_exporter.config.types import ExporterConfig
+from openrouter_exporter.core.budget_periods import period_bounds
 from openrouter_exporter.logsetup import configure_logging
 from openrouter_exporter.options import UsageError, build_parser, unknown_option
 from openrouter_exporter.polling.memory import limit_arenas
@@ -142,6 +146,26 @@ def _print_config_summary(config: ExporterConfig) -> int:
     return 0
 
 
+def _with_demo_budgets(config: ExporterConfig, daily_rate: float) -> ExporterConfig:
+    """Three budgets on the demo account, from the scenario's mean spend a day: one
+    comfortable, one whose spend is under its amount but forecast over it, one exceeded
+    (a quarter reaching back before the history, so also partial; not yet exceeded in a
+    quarter's first two days)."""
+    now = time.time()
+    start, end = period_bounds("monthly", now)
+    elapsed, left = (now - start) / 86400, (end - now) / 86400
+    budgets = (
+        Budget(name="comfortable", amount_usd=round(daily_rate * 62, 2), period="monthly"),
+        Budget(
+            name="forecast-over",
+            amount_usd=round(daily_rate * (elapsed + left / 2), 2),
+            period="monthly",
+        ),
+        Budget(name="exceeded", amount_usd=round(daily_rate * 2, 2), period="quarterly"),
+    )
+    return replace(config, accounts=tuple(replace(a, budgets=budgets) for a in config.accounts))
+
+
 def _this_program() -> list[str]:
     """How this program was started, to be started again the same way: the script as typed
     (``openrouter-exporter``, ``.venv/bin/openrouter-exporter``), else ``python -m``."""
@@ -189,7 +213,8 @@ def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config
     if check_config:
         return _print_config_summary(base)
 
-    simulator = Simulator(getattr(Scenario, scenario)(), speed=speed)
+    simulated = getattr(Scenario, scenario)()
+    simulator = Simulator(simulated, speed=speed)
     api_url = simulator.start("127.0.0.1", 0)
     try:
         with tempfile.TemporaryDirectory(prefix="openrouter-exporter-demo-") as scratch:
@@ -200,7 +225,7 @@ def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config
             demo_flags["base_url"] = api_url
             if not base.state_dir_explicit:
                 demo_flags["state_dir"] = str(Path(scratch) / "state")
-            config = load_config(demo_flags, environment)
+            config = _with_demo_budgets(load_config(demo_flags, environment), simulated.daily_rate)
             configure_logging(config.log_format, config.log_level, config.secrets())
             check = shlex.join(
                 [

@@ -54,7 +54,8 @@ DEPRECATED_MATCH_KEYS = {
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    # A long promtool test file takes a minute on a busy two-core machine.
+    return subprocess.run(args, capture_output=True, text=True, timeout=240, check=False)
 
 
 def promtool() -> str:
@@ -118,9 +119,13 @@ def test_promtool_check_rules_accepts_the_rule_file() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_promtool_unit_tests_pass() -> None:
+def test_alerts_tests_holds_promtool_test_files() -> None:
     assert RULE_TESTS, "alerts/tests/ holds no promtool test file"
-    result = run_tool(promtool(), "test", "rules", *map(str, RULE_TESTS))
+
+
+@pytest.mark.parametrize("rule_test", RULE_TESTS, ids=lambda path: path.stem)
+def test_promtool_unit_tests_pass(rule_test: Path) -> None:
+    result = run_tool(promtool(), "test", "rules", str(rule_test))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -379,6 +384,8 @@ def test_every_runbook_section_has_its_part(part: str) -> None:
 
 
 KEY_ALERTS = {"OpenRouterKeyLimitLow", "OpenRouterKeyExpiringSoon", "OpenRouterKeySpendRunaway"}
+# The anomaly alerts name one key or one model: they open the drill-down filtered to it.
+DRILLDOWN_ALERTS = {"OpenRouterKeySpendAnomaly", "OpenRouterModelSpendAnomaly"}
 
 
 def test_dashboard_urls_open_the_overview_dashboard() -> None:
@@ -386,7 +393,7 @@ def test_dashboard_urls_open_the_overview_dashboard() -> None:
         rule["alert"]
         for rule in alerting_rules()
         if rule["alert"].startswith("OpenRouter")
-        and rule["alert"] not in KEY_ALERTS
+        and rule["alert"] not in KEY_ALERTS | DRILLDOWN_ALERTS
         and (
             "/d/openrouter-overview" not in rule["annotations"]["dashboard_url"]
             or "$externalLabels.grafana_url" not in rule["annotations"]["dashboard_url"]
@@ -406,6 +413,17 @@ def test_key_alerts_open_the_drilldown_with_their_key_selected() -> None:
         "/d/openrouter-drilldown?var-account={{ $labels.account | urlquery }}"
         "&var-key={{ $labels.key_hash | urlquery }}{{ end }}"
     }
+
+
+def test_anomaly_alerts_open_the_drilldown_filtered_to_their_key_or_model() -> None:
+    urls = {
+        rule["alert"]: rule["annotations"]["dashboard_url"]
+        for rule in alerting_rules()
+        if rule["alert"] in DRILLDOWN_ALERTS
+    }
+    assert "/d/openrouter-drilldown?" in urls["OpenRouterKeySpendAnomaly"]
+    assert "&var-key={{ $labels.key_hash | urlquery }}" in urls["OpenRouterKeySpendAnomaly"]
+    assert "&var-model={{ $labels.model | urlquery }}" in urls["OpenRouterModelSpendAnomaly"]
 
 
 def test_rule_groups_follow_the_global_evaluation_interval() -> None:
@@ -614,10 +632,15 @@ def test_a_configured_grafana_url_replaces_the_external_label() -> None:
         for rule in group["rules"]
         if "alert" in rule
     }
-    base = "https://grafana.example.com/d/openrouter-overview"
     account = "?var-account={{ $labels.account | urlquery }}"
-    key = "https://grafana.example.com/d/openrouter-drilldown" + account
-    assert links == {base + account, base, key + "&var-key={{ $labels.key_hash | urlquery }}"}
+    base = "https://grafana.example.com/d/openrouter-overview"
+    drilldown = "https://grafana.example.com/d/openrouter-drilldown" + account
+    assert links == {
+        base + account,
+        base,
+        drilldown + "&var-key={{ $labels.key_hash | urlquery }}",
+        drilldown + "&var-model={{ $labels.model | urlquery }}",
+    }
 
 
 # A real Alertmanager with the example configuration --------------------------------------

@@ -573,6 +573,7 @@ NOT_MONEY = {
     "Requests per day by model (7-day mean)": "requests: spend divided by cost per request",
     "Now vs usual": "a ratio: the spend rate now over the usual one",
     "Runs out": "a date; the burn rate only tells when nothing is spent",
+    "Budgets: spent and forecast": "shares of each budget's amount",
 }
 
 

@@ -20,7 +20,9 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+from openrouter_exporter.config.schema import Budget, BudgetScope, BudgetThreshold
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals, UsageCounter
 from openrouter_exporter.core.snapshot import (
@@ -159,12 +161,35 @@ def prod_account() -> AccountSnapshot:
             WindowForecast("7d", 1.0, 239.25, NOW + 239.25 * DAY),
             WindowForecast("30d", 0.25, 957.0, NOW + 957.0 * DAY),
         ),
+        budgets=prod_budgets(),
         health={
             EndpointName.KEYS: healthy(EndpointName.KEYS, 120, http_429=2),
             EndpointName.CREDITS: healthy(EndpointName.CREDITS, 120),
             EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 4, timeout=1),
             EndpointName.ANALYTICS: healthy(EndpointName.ANALYTICS, 25),
         },
+    )
+
+
+def prod_budgets() -> tuple[BudgetStatus, ...]:
+    """A monthly budget on course to exceed; a quarterly one whose history starts inside the
+    quarter, too new to forecast; a weekly one whose scope names no key."""
+    monthly = Budget(name="llm-monthly", amount_usd=2000, period="monthly")
+    quarterly = Budget(
+        name="claude-quarterly",
+        amount_usd=500,
+        period="quarterly",
+        scope=BudgetScope(models=("anthropic/claude-sonnet-4",)),
+        thresholds=(BudgetThreshold(percent=50), BudgetThreshold(percent=90, basis="forecast")),
+    )
+    weekly = Budget(
+        name="research-weekly", amount_usd=300, period="weekly", scope=BudgetScope(keys=("typo",))
+    )
+    august, september = 1_754_006_400.0, 1_756_684_800.0  # 2025-08-01, 2025-09-01
+    return (
+        BudgetStatus(monthly, NOW, august, september, 1500.0, 2150.5, True, True),
+        BudgetStatus(quarterly, NOW, 1_751_328_000.0, 1_759_276_800.0, 4.0, None, False, True),
+        BudgetStatus(weekly, NOW, 1_756_080_000.0, 1_756_684_800.0, None, None, False, False),
     )
 
 

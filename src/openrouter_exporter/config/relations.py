@@ -161,6 +161,7 @@ class Relations:
             if entry.name in seen:
                 self.problem(locate("name"), f"account {entry.name!r} appears twice")
             seen.add(entry.name)
+            self._check_budget_names(index, entry)
             inherited = {name: getattr(entry, name) for name in THRESHOLDS}
             thresholds = replace(
                 defaults, **{name: value for name, value in inherited.items() if value is not None}
@@ -178,9 +179,22 @@ class Relations:
                     api_key=api_key,
                     thresholds=thresholds,
                     workspaces=entry.workspaces,
+                    budgets=entry.budgets,
                 )
             )
         return tuple(accounts)
+
+    def _check_budget_names(self, index: int, entry: FileAccount) -> None:
+        file = self.sources.file
+        assert file is not None
+        names: set[str] = set()
+        for number, budget in enumerate(entry.budgets):
+            if budget.name in names:
+                self.problem(
+                    file.locate(("accounts", index, "budgets", number, "name")),
+                    f"budget {budget.name!r} appears twice in account {entry.name!r}",
+                )
+            names.add(budget.name)
 
 
 def _days(value: float) -> str:

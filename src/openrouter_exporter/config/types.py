@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from openrouter_exporter.config.schema import ListenAddress
+from openrouter_exporter.config.schema import Budget, ListenAddress
 
 POLITE_INTERVAL_SECONDS = 30.0
 
@@ -29,6 +29,7 @@ class AccountConfig:
     api_key: SecretStr | None
     thresholds: Thresholds = field(default_factory=Thresholds)
     workspaces: tuple[str, ...] = ()
+    budgets: tuple[Budget, ...] = ()
 
     def secrets(self) -> list[str]:
         return [k.get_secret_value() for k in (self.management_key, self.api_key) if k]

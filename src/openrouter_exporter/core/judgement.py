@@ -9,6 +9,8 @@
   page 30; 30 won because ``/status.json`` publishes it in a versioned schema
   (``top_models_30d``), and a month ranks the models that drive the bill rather than a
   week's spike.
+- Declared budgets whose spend has reached their amount, or whose forecast is over it: a
+  warning each (:mod:`.budget_judgement`).
 - The freshness of each endpoint's data: stale past the same ages at which the
   ``OpenRouterDataStale`` alert warns.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_judgement import budget_reasons
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.pace import RecentPace
 from openrouter_exporter.core.snapshot import AccountSnapshot, EndpointHealth, KeyReading
@@ -102,6 +105,7 @@ def judge(snapshot: AccountSnapshot, recent: RecentPace | None = None) -> Verdic
             )
     if recent is not None and recent.fast and balance > 0:
         reasons.append((Status.WARNING, fast_text(recent)))
+    reasons.extend((Status.WARNING, text) for text in budget_reasons(snapshot.budgets))
     if not reasons:
         return Verdict(Status.OK, ())
     status = worst(severity for severity, _ in reasons)

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import ModelTotals, UsageCounter, monotonic_totals
 from openrouter_exporter.core.limits import Limit
@@ -67,6 +68,10 @@ class KeyReading:
     limit: float | None
     limit_remaining: float | None
     expires_at: float | None
+    # Spend in the current UTC day, week (from Monday) and month; None when not sent.
+    usage_daily: float | None = None
+    usage_weekly: float | None = None
+    usage_monthly: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class AccountSnapshot:
     forecasts: tuple[WindowForecast, ...] = ()
     health: Mapping[EndpointName, EndpointHealth] = field(default_factory=dict)
     limits: tuple[Limit, ...] = ()
+    budgets: tuple[BudgetStatus, ...] = ()
 
     def reading(self, endpoint: EndpointName, kind: type[_ReadingT]) -> _ReadingT | None:
         """The latest good reading of ``endpoint``, or ``None`` if it was never fetched."""

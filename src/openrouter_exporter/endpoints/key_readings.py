@@ -46,6 +46,9 @@ def key_reading(
         limit=answer.limit,
         limit_remaining=answer.limit_remaining,
         expires_at=_timestamp(answer.expires_at),
+        usage_daily=answer.usage_daily,
+        usage_weekly=answer.usage_weekly,
+        usage_monthly=answer.usage_monthly,
     )
 
 

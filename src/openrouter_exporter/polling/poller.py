@@ -17,6 +17,7 @@ import httpx
 import structlog
 
 from openrouter_exporter.config.types import AccountConfig, ExporterConfig
+from openrouter_exporter.core.budget_status import LedgerDays
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import Sample
 from openrouter_exporter.core.snapshot import AccountSnapshot, EndpointHealth, SnapshotStore
@@ -30,6 +31,11 @@ from openrouter_exporter.openrouter.client import (
     OpenRouterClient,
 )
 from openrouter_exporter.polling.advice import failure_advice, report_failure, report_success
+from openrouter_exporter.polling.budget_refresh import (
+    load_ledger_days,
+    refreshed_budgets,
+    report_unmatched,
+)
 from openrouter_exporter.polling.forecast_refresh import load_samples, refreshed_forecasts
 from openrouter_exporter.polling.memory import release_free_memory
 from openrouter_exporter.polling.schedule import Schedule, run_on_schedule
@@ -89,18 +95,25 @@ class _EndpointRun:
 class _Fetched:
     reading: Any
     samples: list[Sample] | None  # set when the reading feeds the forecast
+    ledger: LedgerDays | None = None  # the ledger's days, for the account's budgets
 
 
 def _updated(
-    run: _EndpointRun, fetched: _Fetched | None, health: EndpointHealth, snapshot: AccountSnapshot
+    account: AccountConfig,
+    run: _EndpointRun,
+    fetched: _Fetched | None,
+    health: EndpointHealth,
+    snapshot: AccountSnapshot,
 ) -> AccountSnapshot:
-    """The account after one poll: its new reading (if the poll worked), the forecast made
-    from it, and the endpoint's health, all in one."""
+    """The account after one poll: its new reading (if the poll worked), the forecast and
+    the budgets made from it, and the endpoint's health, all in one."""
     name = run.endpoint.name
     updated = replace(snapshot, health={**snapshot.health, name: health})
     if fetched is None:
         return updated
     updated = replace(updated, readings={**updated.readings, name: fetched.reading})
+    if account.budgets:
+        updated = replace(updated, budgets=refreshed_budgets(account, updated, fetched.ledger))
     if fetched.samples is None:
         return updated
     return replace(updated, forecasts=refreshed_forecasts(updated, fetched.samples))
@@ -123,6 +136,7 @@ class AccountPoller:
         self._state = state
         self._rng = rng or random.Random()
         self._log = log.bind(account=account.name)
+        self._unmatched: set[str] = set()  # budgets whose empty scope was reported
         self._clients = {
             kind: OpenRouterClient(
                 account.base_url, secret, timeout=config.request_timeout, transport=transport
@@ -208,7 +222,10 @@ class AccountPoller:
         finally:
             run.schedule.first_done.set()
         health = self._health(run, time.monotonic() - started, ok=fetched is not None)
-        self._store.update(self.account.name, functools.partial(_updated, run, fetched, health))
+        self._store.update(
+            self.account.name, functools.partial(_updated, self.account, run, fetched, health)
+        )
+        report_unmatched(self._log, self._unmatched, self._store.account(self.account.name).budgets)
         release_free_memory()
 
     async def _fetch(self, endpoint: Endpoint, poll: Poll) -> _Fetched:
@@ -220,13 +237,14 @@ class AccountPoller:
                 if endpoint.feeds_forecast
                 else None
             )
+            ledger = await load_ledger_days(self._state, self.account)
         except FetchError:
             raise
         except Exception as problem:  # a bug or a failed state write must not stop polling
             raise FetchError(
                 ErrorKind.INTERNAL, "internal", f"{type(problem).__name__}: {problem}"
             ) from problem
-        return _Fetched(reading, samples)
+        return _Fetched(reading, samples, ledger)
 
     def _settle(self, run: _EndpointRun, poll: Poll, error: FetchError | None) -> None:
         """Count the outcome, log a change of state and set when the next poll is due."""

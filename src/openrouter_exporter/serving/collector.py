@@ -34,6 +34,7 @@ from openrouter_exporter.core.snapshot import AccountSnapshot, Snapshot, Snapsho
 from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.endpoints.base import POLLED
 from openrouter_exporter.openrouter.client import KNOWN_ERROR_REASONS
+from openrouter_exporter.serving.budget_families import budget_families
 from openrouter_exporter.serving.revision import installed_revision
 
 # Every value of the ``reason`` label: the client's, then the endpoints' own.
@@ -60,6 +61,7 @@ def render(snapshot: Snapshot) -> Iterator[Metric]:
     for endpoint in ENDPOINTS:
         yield from endpoint.families(accounts)
     yield from _forecast_families(accounts)
+    yield from budget_families(accounts)
     yield from _health_families(accounts)
     build = GaugeMetricFamily(
         "openrouter_exporter_build_info",

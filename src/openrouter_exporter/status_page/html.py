@@ -16,6 +16,7 @@ from openrouter_exporter.config.durations import format_duration
 from openrouter_exporter.core.judgement import Ranked, worst
 from openrouter_exporter.core.snapshot import KeyReading
 from openrouter_exporter.core.wording import days_text, usd, utc_time
+from openrouter_exporter.status_page.budget_card import budgets_card
 from openrouter_exporter.status_page.charts import bar_chart, line_chart
 from openrouter_exporter.status_page.markup import (
     LEVEL,
@@ -86,7 +87,7 @@ def _account(index: int, account: AccountStatus) -> str:
         '<div class="grid">'
         f"{_ranking('Top models', 'last 30 completed days', account.top_models, 'model')}"
         f"{_ranking('Top providers', 'all spend in the ledger', account.top_providers, 'provider')}"
-        f"{_keys(account)}"
+        f"{_keys(account)}{budgets_card(account.budgets)}"
         "</div></section>"
     )
 

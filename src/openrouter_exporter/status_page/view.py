@@ -15,6 +15,8 @@ from typing import Any
 
 from openrouter_exporter import __version__
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_judgement import budget_over
+from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.judgement import (
     Freshness,
@@ -101,6 +103,7 @@ class AccountStatus:
     unread: Mapping[str, str]  # why a reading is missing, by endpoint: keys, activity
     endpoints: tuple[Freshness, ...]
     latest_activity_day: date | None
+    budgets: tuple[BudgetStatus, ...] = ()
 
     @property
     def failing(self) -> tuple[Freshness, ...]:
@@ -175,6 +178,7 @@ def _account(
         keys=key_attention(snapshot.keys, now) if snapshot.keys is not None else None,
         endpoints=tuple(freshness(name, health, now) for name, health in snapshot.health.items()),
         latest_activity_day=snapshot.activity.latest_day if snapshot.activity else None,
+        budgets=snapshot.budgets,
         unread=_unread(snapshot),
     )
 
@@ -283,6 +287,26 @@ def _runway_json(account: AccountStatus) -> dict[str, Any]:
     }
 
 
+def _budget_json(status: BudgetStatus) -> dict[str, Any]:
+    budget = status.budget
+    return {
+        "name": budget.name,
+        "period": budget.period,
+        "amount_usd": budget.amount_usd,
+        "scope": budget.scope.model_dump(mode="json", exclude_defaults=True),
+        "period_start": _time(status.period_start),
+        "period_end": _time(status.period_end),
+        "spend_usd": status.spend_usd,
+        "forecast_usd": status.forecast_usd,
+        "spend_complete": status.complete if status.spend_usd is not None else None,
+        "scope_matched": status.matched,
+        "over": budget_over(status),
+        "thresholds": [
+            {"percent": item.percent, "basis": item.basis} for item in budget.thresholds
+        ],
+    }
+
+
 def _today_json(today: SpendToday | None) -> dict[str, Any] | None:
     if today is None:
         return None
@@ -349,6 +373,7 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
             "disabled": [_key_json(item) for item in keys.disabled],
             "top_spenders": [_key_json(item) for item in keys.top_spenders],
         },
+        "budgets": [_budget_json(item) for item in account.budgets],
         "endpoints": [
             {
                 "name": item.name,
