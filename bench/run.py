@@ -373,7 +373,9 @@ def _measure_with(
 
     log(f"{scenario}: exporter at default intervals, load")
     env = dict(plan.exporter_env)
-    exporter = start_exporter(processes, simulator, f"exporter-{scenario}", extra_env=env)
+    exporter = start_exporter(
+        processes, simulator, f"exporter-{scenario}", extra_env=env, budgets=True
+    )
     try:
         text = exporter.metrics().decode()
         found = samples(text)
@@ -400,6 +402,7 @@ def _measure_with(
         poll_interval=FAST_INTERVAL,
         activity_interval=FAST_INTERVAL,
         extra_env=env,
+        budgets=True,
     )
     seen: dict[str, list[float]] = defaultdict(list)
     scrapes: dict[bool, list[float]] = {True: [], False: []}
