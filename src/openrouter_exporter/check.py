@@ -93,7 +93,9 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float, pace: Now) -
     lines.extend(_budgets(snapshot.budgets))
     lines.append("  Data freshness")
     for endpoint, health in snapshot.health.items():
-        if not health.polled:
+        if health.absent:
+            lines.append(f"    {endpoint:<9} not available to this account")
+        elif not health.polled:
             lines.append(f"    {endpoint:<9} not polled (needs a management key)")
         elif health.up:
             lines.append(f"    {endpoint:<9} ok, took {health.last_duration or 0:.2f}s")

@@ -40,6 +40,7 @@ DEMO_DEFAULTS = {
     "poll_interval": "5s",
     "activity_interval": "1m",
     "analytics_interval": "30s",
+    "limits_interval": "30s",
     "account": "demo",
 }
 log = structlog.get_logger("openrouter_exporter.cli")

@@ -27,8 +27,8 @@ from tests.conftest import StartExporter
 from tests.support.exporter import ExporterProcess, Labels, Metrics, wait_until
 
 POLLED = ("credits", "keys", "activity")
-# Series that move on every poll by design (health bookkeeping, and the exhaustion time,
-# which is "now + balance / burn" as of the latest credits reading).
+# Series that move on every poll by design (health bookkeeping, and the exhaustion times,
+# which are "now + remainder / rate" as of the latest reading).
 MOVING = frozenset(
     {
         "openrouter_up",
@@ -37,6 +37,7 @@ MOVING = frozenset(
         "openrouter_api_requests_total",
         "openrouter_api_errors_total",
         "openrouter_exhaustion_timestamp_seconds",
+        "openrouter_limit_exhaustion_timestamp_seconds",
     }
 )
 # With a 1s poll interval the request timeout is capped at half of it: 0.5s.

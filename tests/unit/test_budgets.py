@@ -110,7 +110,9 @@ def key(name: str, key_hash: str, workspace: str = "", **usage: float | None) ->
         None,
         None,
         None,
-        **usage,
+        usage_daily=usage.get("usage_daily"),
+        usage_weekly=usage.get("usage_weekly"),
+        usage_monthly=usage.get("usage_monthly"),
     )
 
 

@@ -25,6 +25,7 @@ from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals, UsageCounter
+from openrouter_exporter.core.limits import Limit, LimitPeriod, LimitScope, SpendSource
 from openrouter_exporter.core.snapshot import (
     AccountSnapshot,
     ActivityReading,
@@ -168,6 +169,59 @@ def prod_account() -> AccountSnapshot:
             EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 4, timeout=1),
             EndpointName.ANALYTICS: healthy(EndpointName.ANALYTICS, 25),
         },
+        limits=prod_limits(),
+    )
+
+
+def prod_limits() -> tuple[Limit, ...]:
+    """One limit of each kind of source: the balance, a key limit about to be hit, a
+    workspace budget whose spend is not estimated yet, a member guardrail estimated."""
+    month_end = NOW + 20 * DAY
+    return (
+        Limit(
+            LimitScope.CREDITS,
+            "",
+            "balance",
+            LimitPeriod.LIFETIME,
+            300.0,
+            60.75,
+            SpendSource.OPENROUTER,
+            None,
+            NOW + 239.25 / 12.0 * DAY,
+        ),
+        Limit(
+            LimitScope.KEY_LIMIT,
+            "5e0c1d7a9b3f",
+            "batch",
+            LimitPeriod.MONTHLY,
+            50.0,
+            48.5,
+            SpendSource.OPENROUTER,
+            month_end,
+            NOW + 3 * 3600.0,
+        ),
+        Limit(
+            LimitScope.WORKSPACE,
+            WORKSPACE,
+            "Production",
+            LimitPeriod.WEEKLY,
+            500.0,
+            None,
+            SpendSource.ANALYTICS,
+            NOW + 2 * DAY,
+            None,
+        ),
+        Limit(
+            LimitScope.MEMBER,
+            "user_2dHFtVWx2n56w6HkM",
+            "Jane Doe",
+            LimitPeriod.MONTHLY,
+            100.0,
+            101.25,
+            SpendSource.ANALYTICS,
+            month_end,
+            NOW,
+        ),
     )
 
 
@@ -647,10 +701,27 @@ def test_reasons_that_never_failed_are_served_at_zero() -> None:
     )
 
 
-def test_health_endpoints_are_the_documented_five() -> None:
+def test_health_endpoints_are_the_documented_ones() -> None:
     body = text(golden_store())
     endpoints = {labels["endpoint"] for labels in samples(body)["openrouter_api_requests_total"]}
-    assert endpoints <= set(EndpointName) == {"credits", "key", "keys", "activity", "analytics"}
+    assert (
+        endpoints
+        <= set(EndpointName)
+        == {
+            "credits",
+            "key",
+            "keys",
+            "activity",
+            "analytics",
+            "workspaces",
+            "workspace_budgets",
+            "guardrails",
+            "guardrail_assignments",
+            "members",
+            "budget_spend",
+            "key_budgets",
+        }
+    )
 
 
 def test_todays_figures_are_left_out_once_openrouters_day_is_over() -> None:
@@ -726,6 +797,25 @@ def test_collector_renders_the_current_snapshot() -> None:
     rendered = list(collector.SnapshotCollector(store).collect())
     assert rendered == list(collector.render(store.current()))
     assert isinstance(store.current(), Snapshot)
+
+
+def test_a_limit_with_unknown_spend_has_only_its_amount_and_reset() -> None:
+    body = text(store_of(prod_account()))
+    labels = {"scope": "workspace", "source": "analytics_estimate"}
+    assert value(body, "openrouter_limit_usd", **labels) == 500.0
+    assert value(body, "openrouter_limit_reset_timestamp_seconds", **labels) is not None
+    for name in (
+        "openrouter_limit_spend_usd",
+        "openrouter_limit_remaining_usd",
+        "openrouter_limit_exhaustion_timestamp_seconds",
+    ):
+        assert value(body, name, **labels) is None, name
+
+
+def test_a_limit_that_never_resets_has_no_reset_series_and_an_overshoot_is_negative() -> None:
+    body = text(store_of(prod_account()))
+    assert value(body, "openrouter_limit_reset_timestamp_seconds", scope="credits") is None
+    assert value(body, "openrouter_limit_remaining_usd", scope="member") == -1.25
 
 
 def test_the_help_of_api_errors_lists_every_reason_an_endpoint_reports() -> None:

@@ -114,6 +114,7 @@ _VALUE_CASES: dict[str, tuple[str, Callable[[ExporterConfig], Any], Any]] = {
     "activity_interval": ("1h", lambda c: c.activity_interval, 3600.0),
     "analytics_interval": ("10m", lambda c: c.analytics_interval, 600.0),
     "analytics_top_pairs": ("5", lambda c: c.analytics_top_pairs, 5),
+    "limits_interval": ("30m", lambda c: c.limits_interval, 1800.0),
     "request_timeout": ("7s", lambda c: c.request_timeout, 7.0),
     "state_dir": (
         "/var/lib/x",
@@ -170,6 +171,7 @@ def _other_valid_value(key: str) -> str:
         "activity_interval": "45m",
         "analytics_interval": "15m",
         "analytics_top_pairs": "50",
+        "limits_interval": "20m",
         "request_timeout": "3s",
         "state_dir": "/env/state",
         "runway_warning_days": "9",

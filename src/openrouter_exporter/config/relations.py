@@ -74,6 +74,7 @@ class Relations:
             activity_interval=settings.activity_interval,
             analytics_interval=settings.analytics_interval,
             analytics_top_pairs=settings.analytics_top_pairs,
+            limits_interval=settings.limits_interval,
             request_timeout=request_timeout,
             state_dir=settings.state_dir or default_state_dir(self.environ),
             state_dir_explicit=settings.state_dir is not None,

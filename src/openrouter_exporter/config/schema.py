@@ -289,6 +289,7 @@ class Settings(_AccountFields):
     activity_interval: Interval
     analytics_interval: OptionalInterval
     analytics_top_pairs: Annotated[int, Field(ge=0)]
+    limits_interval: OptionalInterval
     request_timeout: Timeout
     state_dir: Path | None = None
     runway_warning_days: Days

@@ -53,6 +53,7 @@ class ExporterConfig:
     config_file: Path | None = None
     analytics_interval: float = 300.0  # 0: the Analytics API is not polled
     analytics_top_pairs: int = 20
+    limits_interval: float = 600.0  # 0: workspaces, budgets and guardrails are not read
 
     def secrets(self) -> list[str]:
         return [secret for account in self.accounts for secret in account.secrets()]
@@ -97,6 +98,7 @@ class ExporterConfig:
             "activity_interval_seconds": self.activity_interval,
             "analytics_interval_seconds": self.analytics_interval,
             "analytics_top_pairs": self.analytics_top_pairs,
+            "limits_interval_seconds": self.limits_interval,
             "request_timeout_seconds": self.request_timeout,
             "state_dir": str(self.state_dir),
             "web_config_file": str(self.web_config_file) if self.web_config_file else None,

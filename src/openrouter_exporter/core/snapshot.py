@@ -16,7 +16,8 @@ from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import ModelTotals, UsageCounter, monotonic_totals
-from openrouter_exporter.core.limits import Limit
+from openrouter_exporter.core.limits import Limit, LimitPeriod
+from openrouter_exporter.core.organization import ReportedBudget
 
 _ReadingT = TypeVar("_ReadingT")
 
@@ -25,6 +26,7 @@ _ReadingT = TypeVar("_ReadingT")
 class EndpointHealth:
     up: bool = False
     polled: bool = False
+    absent: bool = False  # the account lacks the feature (403/404): neither up nor down
     last_success: float | None = None
     last_duration: float | None = None
     requests: int = 0
@@ -55,7 +57,7 @@ class CreditsReading:
         return self.total_credits - self.total_usage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyReading:
     key_hash: str
     name: str
@@ -72,6 +74,12 @@ class KeyReading:
     usage_daily: float | None = None
     usage_weekly: float | None = None
     usage_monthly: float | None = None
+    period_usage: Mapping[LimitPeriod, float] = field(default_factory=dict)  # day, week, month
+    period_byok_usage: Mapping[LimitPeriod, float] = field(default_factory=dict)
+    include_byok_in_limit: bool = False
+    creator_user_id: str | None = None
+    # GET /key with an inference key, newer answers: every budget layer, OpenRouter's figures.
+    budgets: tuple[ReportedBudget, ...] | None = None
 
 
 @dataclass(frozen=True)

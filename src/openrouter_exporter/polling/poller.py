@@ -20,6 +20,7 @@ from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.budget_status import LedgerDays
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import Sample
+from openrouter_exporter.core.limit_assembly import account_limits
 from openrouter_exporter.core.snapshot import AccountSnapshot, EndpointHealth, SnapshotStore
 from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.endpoints.base import Endpoint, Key, Poll
@@ -85,6 +86,7 @@ class _EndpointRun:
     endpoint: Endpoint
     schedule: Schedule
     problem: str | None = None
+    absent: bool = False  # the account lacks the feature (see Endpoint.absent_statuses)
     advice: str | None = None
     requests: int = 0
     last_success: float | None = None
@@ -106,7 +108,7 @@ def _updated(
     snapshot: AccountSnapshot,
 ) -> AccountSnapshot:
     """The account after one poll: its new reading (if the poll worked), the forecast and
-    the budgets made from it, and the endpoint's health, all in one."""
+    the budgets made from it, its limits, and the endpoint's health, all in one."""
     name = run.endpoint.name
     updated = replace(snapshot, health={**snapshot.health, name: health})
     if fetched is None:
@@ -114,9 +116,9 @@ def _updated(
     updated = replace(updated, readings={**updated.readings, name: fetched.reading})
     if account.budgets:
         updated = replace(updated, budgets=refreshed_budgets(account, updated, fetched.ledger))
-    if fetched.samples is None:
-        return updated
-    return replace(updated, forecasts=refreshed_forecasts(updated, fetched.samples))
+    if fetched.samples is not None:
+        updated = replace(updated, forecasts=refreshed_forecasts(updated, fetched.samples))
+    return replace(updated, limits=account_limits(updated, time.time()))
 
 
 class AccountPoller:
@@ -216,8 +218,15 @@ class AccountPoller:
         try:
             fetched = await self._fetch(run.endpoint, poll)
         except FetchError as error:
-            self._settle(run, poll, error)
+            if error.status in run.endpoint.absent_statuses:
+                fetched = _Fetched(None, None)  # the feature is absent: so are its series
+                self._settle_absent(run, poll, error)
+            else:
+                self._settle(run, poll, error)
         else:
+            run.absent = poll.feature_absent
+            if poll.feature_absent:
+                fetched = _Fetched(None, None)
             self._settle(run, poll, None)
         finally:
             run.schedule.first_done.set()
@@ -262,16 +271,32 @@ class AccountPoller:
         run.advice = None
         schedule.succeeded()
 
+    def _settle_absent(self, run: _EndpointRun, poll: Poll, error: FetchError) -> None:
+        """The account lacks the feature: say so once, and keep asking at the interval in
+        case it is enabled later."""
+        if not run.absent:
+            self._log.info(
+                "OpenRouter feature not available to this account; its series are left out",
+                endpoint=run.endpoint.name,
+                status=error.status,
+                error=error.message,
+            )
+        run.absent = True
+        run.problem = None
+        run.schedule.interval = poll.interval
+        run.schedule.succeeded()
+
     @staticmethod
     def _count(run: _EndpointRun) -> None:
         run.requests += 1
 
     def _health(self, run: _EndpointRun, duration: float, *, ok: bool) -> EndpointHealth:
-        if ok:
+        if ok and not run.absent:
             run.last_success = time.time()
         return EndpointHealth(
-            up=ok,
-            polled=run.schedule.enabled,
+            up=ok and not run.absent,
+            polled=run.schedule.enabled and not run.absent,
+            absent=run.absent,
             last_success=run.last_success,
             last_duration=duration,
             requests=run.requests,

@@ -35,6 +35,7 @@ from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.endpoints.base import POLLED
 from openrouter_exporter.openrouter.client import KNOWN_ERROR_REASONS
 from openrouter_exporter.serving.budget_families import budget_families
+from openrouter_exporter.serving.limit_families import limit_families
 from openrouter_exporter.serving.revision import installed_revision
 
 # Every value of the ``reason`` label: the client's, then the endpoints' own.
@@ -62,6 +63,7 @@ def render(snapshot: Snapshot) -> Iterator[Metric]:
         yield from endpoint.families(accounts)
     yield from _forecast_families(accounts)
     yield from budget_families(accounts)
+    yield from limit_families(accounts)
     yield from _health_families(accounts)
     build = GaugeMetricFamily(
         "openrouter_exporter_build_info",
