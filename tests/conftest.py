@@ -1,4 +1,5 @@
-"""Shared fixtures: the in-process OpenRouter simulator and the real exporter process."""
+"""Shared fixtures (the in-process OpenRouter simulator, the real exporter process) and the
+tier markers: every test is marked after the folder it lives in (see docs/testing.md)."""
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -9,6 +10,39 @@ from openrouter_simulator import Scenario, Simulator
 from tests.support.exporter import ExporterProcess, start_exporter
 
 StartExporter = Callable[..., ExporterProcess]
+
+TESTS = Path(__file__).parent
+TIERS = ("unit", "process", "tools", "e2e")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, the folder under ``tests/`` it lives in, and keep the
+    tests that share a module-scoped fixture on one xdist worker (``--dist loadgroup``), so
+    that an expensive module setup (a clone, a Prometheus) runs once, not once per worker."""
+    for item in items:
+        if _shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        try:
+            tier = item.path.relative_to(TESTS).parts[0]
+        except ValueError:
+            continue  # collected from outside tests/ (e.g. a doctest elsewhere): no tier
+        if tier not in TIERS:
+            raise pytest.UsageError(
+                f"{item.nodeid}: tests live in a tier folder, one of tests/{{{','.join(TIERS)}}}/"
+            )
+        item.add_marker(tier)
+
+
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        definitions[-1].scope in ("class", "module", "package")
+        for definitions in info.name2fixturedefs.values()
+        if definitions
+    )
 
 
 @pytest.fixture

@@ -32,8 +32,6 @@ from tests.support.exporter import ExporterProcess, start_exporter
 from tests.support.panel_values import SeriesKey, shown_values
 from tests.support.prometheus import PrometheusServer, ScrapeTarget, start_prometheus
 
-pytestmark = pytest.mark.slow
-
 #: Enough 1s scrapes for rate() over 1m and the "right now" window to have two samples.
 WARM_UP_SECONDS = 15.0
 FIVE_MINUTES = 300.0
