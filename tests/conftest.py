@@ -17,12 +17,9 @@ TIERS = ("unit", "process", "tools", "e2e")
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test with its tier, the folder under ``tests/`` it lives in, and keep the
-    tests that share a module-scoped fixture on one xdist worker (``--dist loadgroup``), so
-    that an expensive module setup (a clone, a Prometheus) runs once, not once per worker."""
+    """Mark each test with its tier, the folder under ``tests/`` it lives in, and group the
+    tests that share a module-scoped fixture for ``--dist loadgroup``."""
     for item in items:
-        if _shares_a_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         try:
             tier = item.path.relative_to(TESTS).parts[0]
         except ValueError:
@@ -32,16 +29,46 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 f"{item.nodeid}: tests live in a tier folder, one of tests/{{{','.join(TIERS)}}}/"
             )
         item.add_marker(tier)
+    for group, members in _sharing_groups(items).items():
+        for item in members:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
-def _shares_a_module_fixture(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
+def _sharing_groups(items: list[pytest.Item]) -> dict[str, list[pytest.Item]]:
+    """Tests linked, directly or through others, by a module-scoped fixture they share.
+
+    Under xdist each worker builds its own copy of a module-scoped fixture: kept on one worker,
+    an expensive setup (a clone, a Prometheus) runs once; tests sharing nothing spread freely.
+    """
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            name = parent[name]
+        return name
+
+    shared: list[tuple[pytest.Item, list[str]]] = []
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        fixtures = [f"{module}::{name}" for name in _module_fixtures(item)]
+        for name in fixtures[1:]:
+            parent[root(name)] = root(fixtures[0])
+        if fixtures:
+            shared.append((item, fixtures))
+    groups: dict[str, list[pytest.Item]] = {}
+    for item, fixtures in shared:
+        groups.setdefault(root(fixtures[0]), []).append(item)
+    return groups
+
+
+def _module_fixtures(item: pytest.Item) -> list[str]:
+    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of what the test uses
     if info is None:
-        return False
-    return any(
-        definitions[-1].scope in ("class", "module", "package")
-        for definitions in info.name2fixturedefs.values()
-        if definitions
+        return []
+    return sorted(
+        name
+        for name, definitions in info.name2fixturedefs.items()
+        if definitions and definitions[-1].scope in ("class", "module", "package")
     )
 
 
