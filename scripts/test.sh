@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set everything up and run the whole test suite: lint, types, unit, integration, end to end.
-# Extra arguments go to pytest.
+# Set everything up and run the whole test suite: lint, types, then every tier (unit, process,
+# tools, e2e) in parallel (docs/testing.md). Extra arguments go to pytest (-n 0: one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +30,6 @@ scripts/bootstrap.sh --test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-exec .venv/bin/pytest "$@"
+# Most tests wait on processes and HTTP, so more workers than cores pay; tests sharing a
+# module-scoped fixture stay on one worker (tests/conftest.py).
+exec .venv/bin/pytest -n 4 --dist loadgroup "$@"

@@ -17,8 +17,13 @@ TIERS = ("unit", "process", "tools", "e2e")
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test with its tier, the folder under ``tests/`` it lives in, and group the
-    tests that share a module-scoped fixture for ``--dist loadgroup``."""
+    """Mark each test with its tier, the folder under ``tests/`` it lives in.
+
+    Under xdist every worker builds its own copy of a module-scoped fixture; tests that use the
+    same module-scoped fixtures are grouped (``--dist loadgroup``) so that an expensive setup
+    (a clone, a Prometheus) runs once. Tests using other sets of them go elsewhere, at the
+    price of another copy: that spreads the longest modules over the workers.
+    """
     for item in items:
         try:
             tier = item.path.relative_to(TESTS).parts[0]
@@ -29,36 +34,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 f"{item.nodeid}: tests live in a tier folder, one of tests/{{{','.join(TIERS)}}}/"
             )
         item.add_marker(tier)
-    for group, members in _sharing_groups(items).items():
-        for item in members:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
-def _sharing_groups(items: list[pytest.Item]) -> dict[str, list[pytest.Item]]:
-    """Tests linked, directly or through others, by a module-scoped fixture they share.
-
-    Under xdist each worker builds its own copy of a module-scoped fixture: kept on one worker,
-    an expensive setup (a clone, a Prometheus) runs once; tests sharing nothing spread freely.
-    """
-    parent: dict[str, str] = {}
-
-    def root(name: str) -> str:
-        while parent.setdefault(name, name) != name:
-            name = parent[name]
-        return name
-
-    shared: list[tuple[pytest.Item, list[str]]] = []
-    for item in items:
-        module = item.nodeid.split("::")[0]
-        fixtures = [f"{module}::{name}" for name in _module_fixtures(item)]
-        for name in fixtures[1:]:
-            parent[root(name)] = root(fixtures[0])
+        fixtures = _module_fixtures(item)
         if fixtures:
-            shared.append((item, fixtures))
-    groups: dict[str, list[pytest.Item]] = {}
-    for item, fixtures in shared:
-        groups.setdefault(root(fixtures[0]), []).append(item)
-    return groups
+            module = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(f"{module}::{'+'.join(fixtures)}"))
 
 
 def _module_fixtures(item: pytest.Item) -> list[str]:
