@@ -29,10 +29,11 @@ class MixinConfig:
     #: Label matchers added to every selector of the exporter's series, for setups where
     #: other series carry the same names or several exporters are scraped (``job="openrouter"``).
     selector: str = ""
-    #: Where ``runbook_url`` points; each alert links ``<base>#<alertname in lower case>``.
-    runbook_base_url: str = (
-        "https://github.com/openrouter-exporter/openrouter-exporter/blob/main/docs/runbooks.md"
-    )
+    #: Where your copy of ``docs/runbooks.md`` is served (a wiki page, your fork on a forge).
+    #: Set, each alert's ``runbook_url`` is ``<base>#<alertname in lower case>`` and the
+    #: dashboards link it; empty (the default), each alert's ``runbook`` annotation names
+    #: the shipped file and the section instead, and the dashboards have no runbooks link.
+    runbook_base_url: str = ""
     #: Grafana's base URL for ``dashboard_url``; empty: Prometheus' external label
     #: ``grafana_url`` when it has one.
     grafana_url: str = ""

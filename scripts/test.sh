@@ -30,6 +30,7 @@ scripts/bootstrap.sh --test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports  # the layers and no import cycles: [tool.importlinter] in pyproject.toml
 # Most tests wait on processes and HTTP, so more workers than cores pay; tests sharing a
 # module-scoped fixture stay on one worker (tests/conftest.py).
 exec .venv/bin/pytest -n 4 --dist loadgroup "$@"

@@ -9,10 +9,22 @@ from mixin.alerts.templates import dashboard_url
 from mixin.config import MixinConfig
 
 Rule = dict[str, Any]
+#: The runbooks shipped with the rules, relative to the repository's top directory.
+RUNBOOKS = "docs/runbooks.md"
 
 
 def record(config: MixinConfig, name: str, expr: str) -> Rule:
     return {"record": name, "expr": with_selector(expr.strip(), config.selector) + "\n"}
+
+
+def runbook_annotation(config: MixinConfig, name: str) -> dict[str, str]:
+    """Where the alert's runbook is: ``runbook_url`` into the configured copy of the
+    runbooks, else ``runbook``, the shipped file and the section's anchor (its title, the
+    alert's name, in lower case), never a link to a page that may not exist."""
+    anchor = name.lower()
+    if config.runbook_base_url:
+        return {"runbook_url": f"{config.runbook_base_url}#{anchor}"}
+    return {"runbook": f"{RUNBOOKS}#{anchor}"}
 
 
 def alert(
@@ -28,6 +40,7 @@ def alert(
 ) -> Rule:
     """An alerting rule with the four annotations every alert carries."""
     expr = with_selector(expr.strip(), config.selector)
+    runbook = runbook_annotation(config, name)
     return {
         "alert": name,
         "expr": expr + "\n" if "\n" in expr else expr,
@@ -36,7 +49,7 @@ def alert(
         "annotations": {
             "summary": summary,
             "description": template_with_selector(description, config.selector),
-            "runbook_url": f"{config.runbook_base_url}#{name.lower()}",
+            **runbook,
             "dashboard_url": dashboard_url(config.grafana_url, config.overview_uid, per_account),
         },
     }

@@ -10,7 +10,7 @@ from mixin.dashboards.frame import (
     dashboard_link,
     drilldown_url,
     query_variable,
-    runbooks_link,
+    runbooks_links,
 )
 from mixin.dashboards.panels import (
     USD_PER_DAY,
@@ -472,7 +472,7 @@ def drilldown(config: MixinConfig) -> Json:
             dashboard_link(
                 "Overview", config.overview_uid, "Back to the OpenRouter credits overview"
             ),
-            runbooks_link(config),
+            *runbooks_links(config),
         ],
         panels=grid.panels,
     )

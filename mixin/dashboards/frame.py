@@ -108,19 +108,24 @@ def dashboard_link(title: str, uid: str, tooltip: str) -> Json:
     }
 
 
-def runbooks_link(config: MixinConfig) -> Json:
-    return {
-        "asDropdown": False,
-        "icon": "doc",
-        "includeVars": False,
-        "keepTime": False,
-        "tags": [],
-        "targetBlank": True,
-        "title": "Runbooks",
-        "tooltip": "What to do when an OpenRouter alert fires",
-        "type": "link",
-        "url": config.runbook_base_url,
-    }
+def runbooks_links(config: MixinConfig) -> list[Json]:
+    """The "Runbooks" link when the runbooks are served somewhere (``runbook_base_url``)."""
+    if not config.runbook_base_url:
+        return []
+    return [
+        {
+            "asDropdown": False,
+            "icon": "doc",
+            "includeVars": False,
+            "keepTime": False,
+            "tags": [],
+            "targetBlank": True,
+            "title": "Runbooks",
+            "tooltip": "What to do when an OpenRouter alert fires",
+            "type": "link",
+            "url": config.runbook_base_url,
+        }
+    ]
 
 
 def drilldown_url(config: MixinConfig, *extra: str) -> str:

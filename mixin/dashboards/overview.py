@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mixin.config import SECONDS_PER_DAY, MixinConfig
 from mixin.dashboards import today
-from mixin.dashboards.frame import dashboard, dashboard_link, drilldown_url, runbooks_link
+from mixin.dashboards.frame import dashboard, dashboard_link, drilldown_url, runbooks_links
 from mixin.dashboards.panels import (
     USD_PER_DAY,
     Grid,
@@ -776,7 +776,7 @@ def overview(config: MixinConfig) -> Json:
                 config.drilldown_uid,
                 "Drill down into models, providers and keys",
             ),
-            runbooks_link(config),
+            *runbooks_links(config),
         ],
         panels=grid.panels,
     )

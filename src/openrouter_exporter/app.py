@@ -11,7 +11,8 @@ import httpx
 import structlog
 
 from openrouter_exporter import __version__
-from openrouter_exporter.config.loader import SETTINGS_BY_KEY, ExporterConfig
+from openrouter_exporter.config.catalogue import SETTINGS_BY_KEY
+from openrouter_exporter.config.types import ExporterConfig
 from openrouter_exporter.core.snapshot import SnapshotStore
 from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot
 from openrouter_exporter.serving.listeners import ListenError, bind, systemd_sockets

@@ -2,43 +2,30 @@
 
 Exit status: 0 fine, 1 a warning threshold is crossed, 2 a critical one is crossed or the
 balance cannot be read. The runway of an account is the shortest of its windows: the
-most pessimistic honest forecast.
+most pessimistic honest forecast. What needs attention is judged in
+:mod:`openrouter_exporter.core.judgement`, as on the status page.
 """
 
-import enum
-import math
 import sys
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TextIO
 
-from openrouter_exporter.config.loader import ExporterConfig
+from openrouter_exporter.config.types import ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
-from openrouter_exporter.core.snapshot import (
-    AccountSnapshot,
-    EndpointHealth,
-    KeyReading,
-    SnapshotStore,
+from openrouter_exporter.core.judgement import (
+    TOP_MODELS_DAYS,
+    Status,
+    Verdict,
+    failure_reasons,
+    judge,
+    key_attention,
+    problem,
+    top_models,
 )
+from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading, SnapshotStore
+from openrouter_exporter.core.wording import days_text, usd, utc_time
 from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot
 from openrouter_exporter.storage.sqlite_state import StateStore
-
-TOP_MODELS = 5
-KEY_NEAR_LIMIT_SHARE = 0.1
-KEY_EXPIRY_SOON_SECONDS = 7 * 86400.0
-
-
-class Status(enum.IntEnum):
-    OK = 0
-    WARNING = 1
-    CRITICAL = 2
-
-
-@dataclass(frozen=True)
-class Verdict:
-    status: Status
-    reasons: tuple[str, ...]
 
 
 async def run_check(config: ExporterConfig, out: TextIO | None = None) -> int:
@@ -62,44 +49,6 @@ async def run_check(config: ExporterConfig, out: TextIO | None = None) -> int:
     return int(worst)
 
 
-def judge(snapshot: AccountSnapshot) -> Verdict:
-    thresholds = snapshot.thresholds
-    if snapshot.credits is None:
-        problem = _problem(snapshot, EndpointName.CREDITS)
-        return Verdict(Status.CRITICAL, (f"balance unavailable: {problem}",))
-    reasons: list[tuple[Status, str]] = []
-    balance = snapshot.credits.balance
-    if balance <= 0:
-        reasons.append((Status.CRITICAL, f"balance is {usd(balance)}: requests fail with 402"))
-    for severity, floor in (
-        (Status.CRITICAL, thresholds.balance_critical_usd),
-        (Status.WARNING, thresholds.balance_warning_usd),
-    ):
-        if floor is not None and balance < floor:
-            reasons.append((severity, f"balance {usd(balance)} is below the floor {usd(floor)}"))
-            break
-    if snapshot.forecasts:
-        shortest = min(snapshot.forecasts, key=lambda item: item.days_remaining)
-        days = shortest.days_remaining
-        for severity, limit in (
-            (Status.CRITICAL, thresholds.runway_critical_days),
-            (Status.WARNING, thresholds.runway_warning_days),
-        ):
-            if days < limit:
-                reasons.append(
-                    (
-                        severity,
-                        f"runway {days_text(days)} ({shortest.window} burn rate) is below the "
-                        f"{severity.name.lower()} threshold of {days_text(limit)}",
-                    )
-                )
-                break
-    if not reasons:
-        return Verdict(Status.OK, ())
-    status = max(severity for severity, _ in reasons)
-    return Verdict(status, tuple(text for _, text in reasons))
-
-
 def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
     lines = [f"OpenRouter credits for account {snapshot.name} at {utc_time(now)}"]
     credits = snapshot.credits
@@ -109,7 +58,7 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
             f", used {usd(credits.total_usage)})"
         )
     else:
-        lines.append(f"  Balance          unknown: {_problem(snapshot, EndpointName.CREDITS)}")
+        lines.append(f"  Balance          unknown: {problem(snapshot, EndpointName.CREDITS)}")
     if snapshot.forecasts:
         lines.append("  Window  burn/day     days left   runs out")
         for item in snapshot.forecasts:
@@ -140,71 +89,42 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float) -> str:
         elif health.up:
             lines.append(f"    {endpoint:<9} ok, took {health.last_duration or 0:.2f}s")
         else:
-            lines.append(f"    {endpoint:<9} FAILED: {', '.join(_reasons(health))}")
+            lines.append(f"    {endpoint:<9} FAILED: {', '.join(failure_reasons(health))}")
     if snapshot.activity is not None and snapshot.activity.latest_day is not None:
         lines.append(f"    newest completed day in activity: {snapshot.activity.latest_day}")
     return "\n".join(lines) + "\n\n"
 
 
 def _top_models(snapshot: AccountSnapshot) -> list[str]:
-    if snapshot.activity is None:
+    ranking = top_models(snapshot)
+    if ranking is None:
         return []
-    spend = snapshot.activity.model_spend.get("7d", {})
-    total = sum(spend.values())
-    ranked = sorted(spend.items(), key=lambda item: item[1], reverse=True)[:TOP_MODELS]
-    if not ranked or total <= 0:
-        return ["  Top models (7 days): no spend"]
-    lines = ["  Top models (7 days)"]
-    for model, amount in ranked:
-        lines.append(f"    {model:<40} {usd(amount):>10}  {amount / total:6.1%}")
+    heading = f"  Top models ({TOP_MODELS_DAYS} days)"
+    if not ranking:
+        return [f"{heading}: no spend"]
+    lines = [heading]
+    for item in ranking:
+        lines.append(f"    {item.name:<40} {usd(item.spend_usd):>10}  {item.share:6.1%}")
     return lines
 
 
 def _keys_needing_attention(keys: tuple[KeyReading, ...], now: float) -> list[str]:
+    attention = key_attention(keys, now)
     lines = []
-    for key in keys:
-        if key.disabled:
-            continue
-        name = f"{key.name} ({key.key_hash})"
-        if (
-            key.limit is not None
-            and key.limit_remaining is not None
-            and key.limit_remaining <= key.limit * KEY_NEAR_LIMIT_SHARE
-        ):
-            reset = f", resets {key.limit_reset}" if key.limit_reset else ""
-            lines.append(f"    {name}: {usd(key.limit_remaining)} left of {usd(key.limit)}{reset}")
-        if key.expires_at is not None and key.expires_at - now < KEY_EXPIRY_SOON_SECONDS:
-            verb = "expired" if key.expires_at <= now else "expires"
-            lines.append(f"    {name}: {verb} {utc_time(key.expires_at)}")
+    for key in attention.near_limit:
+        reset = f", resets {key.limit_reset}" if key.limit_reset else ""
+        lines.append(
+            f"    {_key_name(key)}: {usd(key.limit_remaining or 0.0)} left of "
+            f"{usd(key.limit or 0.0)}{reset}"
+        )
+    for key in attention.expiring:
+        expires_at = key.expires_at or 0.0
+        verb = "expired" if expires_at <= now else "expires"
+        lines.append(f"    {_key_name(key)}: {verb} {utc_time(expires_at)}")
     if not lines:
         return ["  Keys             none at or near their limit or expiry"]
     return ["  Keys needing attention", *lines]
 
 
-def _problem(snapshot: AccountSnapshot, endpoint: EndpointName) -> str:
-    health = snapshot.health.get(endpoint)
-    if health is None:
-        return "not polled"
-    reasons = _reasons(health)
-    if not health.polled and reasons:
-        return "this key cannot read the balance; a management key can"
-    return ", ".join(reasons) or "not fetched"
-
-
-def _reasons(health: EndpointHealth) -> list[str]:
-    """The reasons the endpoint's polls failed for so far (known reasons start at 0)."""
-    return sorted(reason for reason, count in health.errors.items() if count > 0)
-
-
-def usd(value: float) -> str:
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-
-
-def days_text(value: float) -> str:
-    if math.isinf(value):
-        return "unlimited"
-    return f"{value:.1f} day" if value == 1 else f"{value:.1f} days"
-
-
-def utc_time(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%a %Y-%m-%d %H:%M UTC")
+def _key_name(key: KeyReading) -> str:
+    return f"{key.name} ({key.key_hash})"

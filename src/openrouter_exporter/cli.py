@@ -16,14 +16,11 @@ import structlog
 
 from openrouter_exporter import __version__
 from openrouter_exporter.app import Exporter, serve
-from openrouter_exporter.config.loader import (
-    SETTINGS,
-    SETTINGS_BY_KEY,
-    ConfigError,
-    ExporterConfig,
-    FlagValue,
-    load_config,
-)
+from openrouter_exporter.config.catalogue import SETTINGS, SETTINGS_BY_KEY
+from openrouter_exporter.config.errors import ConfigError
+from openrouter_exporter.config.loader import load_config
+from openrouter_exporter.config.sources import FlagValue
+from openrouter_exporter.config.types import ExporterConfig
 from openrouter_exporter.logsetup import configure_logging
 from openrouter_exporter.polling.memory import limit_arenas
 from openrouter_exporter.serving.listeners import ListenError

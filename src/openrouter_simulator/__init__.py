@@ -77,14 +77,9 @@ Control API (no authentication; JSON in and out; errors as ``{"error": {"code", 
 ``POST /_sim/reset-counts`` -> ``{"calls": {}}``
 """
 
-from openrouter_simulator.ledger import NewKey
-from openrouter_simulator.scenario import (
-    EndpointSpec,
-    KeySpec,
-    ModelSpec,
-    Quirks,
-    Scenario,
-)
+from openrouter_simulator.key_builder import NewKey
+from openrouter_simulator.scenario import Quirks, Scenario
 from openrouter_simulator.server import Simulator
+from openrouter_simulator.specs import EndpointSpec, KeySpec, ModelSpec
 
 __all__ = ["EndpointSpec", "KeySpec", "ModelSpec", "NewKey", "Quirks", "Scenario", "Simulator"]

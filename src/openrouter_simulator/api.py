@@ -20,7 +20,8 @@ from datetime import date
 from typing import Any
 
 from openrouter_simulator import faults as fault_kinds
-from openrouter_simulator.analytics import analytics_answer
+from openrouter_simulator.analytics import answer_query
+from openrouter_simulator.analytics_query import BadQueryError, meta_body, parse_query
 from openrouter_simulator.engine import Engine
 from openrouter_simulator.faults import (
     BAD_GATEWAY_HTML,
@@ -30,7 +31,8 @@ from openrouter_simulator.faults import (
 )
 from openrouter_simulator.keys import KeyState
 from openrouter_simulator.reply import Encoded, Reply, encode, error_reply
-from openrouter_simulator.scenario import DEFAULT_WORKSPACE, Quirks
+from openrouter_simulator.scenario import Quirks
+from openrouter_simulator.specs import DEFAULT_WORKSPACE
 from openrouter_simulator.spend import date_day
 from openrouter_simulator.views import (
     credits_body,
@@ -175,7 +177,7 @@ def _route(
     if who != _MANAGEMENT:
         return error_reply(403, FORBIDDEN)
     if endpoint == "analytics":
-        return analytics_answer(engine, path, body, now, quirks)
+        return _analytics(engine, path, body, now, quirks)
     if endpoint == "credits":
         return credits_body(ledger.credits, ledger.usage)
     if endpoint == "keys":
@@ -199,6 +201,24 @@ def _authenticate(engine: Engine, auth: str | None, now: float) -> KeyState | st
 def _one(query: Query, name: str) -> str | None:
     values = query.get(name)
     return values[-1] if values else None
+
+
+def _analytics(
+    engine: Engine, path: str, body: bytes, now: float, quirks: Quirks
+) -> dict[str, Any] | Reply | Callable[[], dict[str, Any]]:
+    """Answer an authenticated management request (call with the engine's lock held); a
+    query's answer is built by the returned callable, without the lock."""
+    wait = engine.analytics_limit.retry_after(engine.management_key, now)
+    if wait is not None:
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+        return error_reply(429, "Rate limit exceeded", headers)
+    if path == "/analytics/meta":
+        return meta_body()
+    try:
+        query = parse_query(body, engine.ledger.sim_time(now))
+    except BadQueryError as error:
+        return error_reply(400, str(error))
+    return answer_query(engine.ledger, engine.book, query, now, quirks)
 
 
 def _keys(engine: Engine, path: str, query: Query, today: int) -> dict[str, Any] | Reply:

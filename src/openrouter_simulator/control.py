@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from openrouter_simulator.engine import Engine, SimulatorError
-from openrouter_simulator.ledger import NewKey
+from openrouter_simulator.key_builder import NewKey
 from openrouter_simulator.reply import Reply, error_reply, json_reply
-from openrouter_simulator.scenario import DEFAULT_WORKSPACE, LimitReset
+from openrouter_simulator.specs import DEFAULT_WORKSPACE, LimitReset
 
 PREFIX = "/_sim"
 Body = dict[str, Any]
@@ -30,8 +31,8 @@ def handle(
 ) -> Reply:
     """Answer one request to ``PREFIX + path``; ``credentials`` gives the keys-file shape."""
     try:
-        body = _parse(raw_body)
-        result = _dispatch(engine, method, path.rstrip("/") or "/", query, body, credentials)
+        request = ControlRequest(engine, _parse(raw_body), query, credentials)
+        result = _dispatch(request, method, path.rstrip("/") or "/")
     except SimulatorError as exc:
         return error_reply(exc.status, str(exc))
     if result is None:
@@ -51,79 +52,126 @@ def _parse(raw: bytes) -> Body:
     return body
 
 
-def _dispatch(
-    engine: Engine,
-    method: str,
-    path: str,
-    query: Mapping[str, list[str]],
-    body: Body,
-    credentials: Callable[[], dict[str, Any]],
-) -> Any:
-    route = (method, path)
-    if route == ("GET", "/state"):
-        return engine.state()
-    if route == ("GET", "/credentials"):
-        return credentials()
-    if route == ("POST", "/speed"):
-        engine.set_speed(_number(body, "factor"))
-        return {"speed": engine.state()["speed"]}
-    if route == ("POST", "/topup"):
-        return engine.top_up(_number(body, "amount"))
-    if route == ("POST", "/usage"):
-        return engine.set_usage(
-            _number(body, "total_usage", optional=True),
-            _number(body, "total_credits", optional=True),
-        )
-    if route == ("POST", "/fault"):
-        times = _number(body, "times", optional=True)
-        engine.set_fault(
-            _text(body, "endpoint"),
-            _text(body, "mode"),
-            retry_after=_number(body, "retry_after", optional=True),
-            delay=_number(body, "delay", optional=True, default=5.0),
-            times=None if times is None else int(times),
-        )
-        return {"faults": engine.faults_in_force()}
-    if route == ("DELETE", "/fault"):
-        endpoint = query.get("endpoint", [None])[-1]
-        engine.clear_faults(endpoint or None)
-        return {"faults": engine.faults_in_force()}
-    if route == ("POST", "/quirks"):
-        return {"quirks": dataclasses.asdict(engine.set_quirks(**body))}
-    if route == ("POST", "/keys"):
-        return engine.create_key(_new_key(body))
-    if path.startswith("/keys/") and method in ("POST", "DELETE"):
-        hash_ = path.removeprefix("/keys/")
-        if method == "DELETE":
-            engine.delete_key(hash_)
-            return {"deleted": hash_}
-        return {"key": _update_key(engine, hash_, body)}
-    if route == ("POST", "/advance"):
-        return engine.advance_days(int(_number(body, "days")))
-    if route == ("POST", "/spend"):
-        key = body.get("key")
-        if key is not None and not isinstance(key, str):
-            raise SimulatorError("key must be a key hash")
-        return engine.spend_on_model(_text(body, "model"), _number(body, "amount"), key)
-    if route == ("POST", "/revise"):
-        date, model = _text(body, "date"), _text(body, "model")
-        factor = _number(body, "factor")
-        rows = engine.revise_day(date, model, factor)
-        return {"date": date, "model": model, "factor": factor, "rows": rows}
-    if route == ("POST", "/runaway"):
-        return engine.start_runaway(
-            _text(body, "key"),
-            _text(body, "model"),
-            _number(body, "factor"),
-            _number(body, "in_seconds", optional=True, default=0.0),
-        )
-    if route == ("DELETE", "/runaway"):
-        engine.stop_runaway()
-        return {"runaway": None}
-    if route == ("POST", "/reset-counts"):
-        engine.reset_counts()
-        return {"calls": engine.calls_detail()}
+@dataclass(frozen=True)
+class ControlRequest:
+    engine: Engine
+    body: Body
+    query: Mapping[str, list[str]]
+    credentials: Callable[[], dict[str, Any]]
+
+
+Route = Callable[[ControlRequest], Any]
+
+
+def _dispatch(request: ControlRequest, method: str, path: str) -> Any:
+    """The route's answer; ``None`` when there is no such route."""
+    route = ROUTES.get((method, path))
+    if route is not None:
+        return route(request)
+    if path.startswith("/keys/") and method in KEY_ROUTES:
+        return KEY_ROUTES[method](request, path.removeprefix("/keys/"))
     return None
+
+
+def _speed(request: ControlRequest) -> Any:
+    request.engine.set_speed(_number(request.body, "factor"))
+    return {"speed": request.engine.state()["speed"]}
+
+
+def _usage(request: ControlRequest) -> Any:
+    body = request.body
+    return request.engine.set_usage(
+        _number(body, "total_usage", optional=True),
+        _number(body, "total_credits", optional=True),
+    )
+
+
+def _set_fault(request: ControlRequest) -> Any:
+    body = request.body
+    times = _number(body, "times", optional=True)
+    request.engine.set_fault(
+        _text(body, "endpoint"),
+        _text(body, "mode"),
+        retry_after=_number(body, "retry_after", optional=True),
+        delay=_number(body, "delay", optional=True, default=5.0),
+        times=None if times is None else int(times),
+    )
+    return {"faults": request.engine.faults_in_force()}
+
+
+def _clear_faults(request: ControlRequest) -> Any:
+    endpoint = request.query.get("endpoint", [None])[-1]
+    request.engine.clear_faults(endpoint or None)
+    return {"faults": request.engine.faults_in_force()}
+
+
+def _spend(request: ControlRequest) -> Any:
+    body = request.body
+    key = body.get("key")
+    if key is not None and not isinstance(key, str):
+        raise SimulatorError("key must be a key hash")
+    return request.engine.spend_on_model(_text(body, "model"), _number(body, "amount"), key)
+
+
+def _revise(request: ControlRequest) -> Any:
+    body = request.body
+    date, model = _text(body, "date"), _text(body, "model")
+    factor = _number(body, "factor")
+    rows = request.engine.revise_day(date, model, factor)
+    return {"date": date, "model": model, "factor": factor, "rows": rows}
+
+
+def _start_runaway(request: ControlRequest) -> Any:
+    body = request.body
+    return request.engine.start_runaway(
+        _text(body, "key"),
+        _text(body, "model"),
+        _number(body, "factor"),
+        _number(body, "in_seconds", optional=True, default=0.0),
+    )
+
+
+def _stop_runaway(request: ControlRequest) -> Any:
+    request.engine.stop_runaway()
+    return {"runaway": None}
+
+
+def _reset_counts(request: ControlRequest) -> Any:
+    request.engine.reset_counts()
+    return {"calls": request.engine.calls_detail()}
+
+
+def _delete_key(request: ControlRequest, hash_: str) -> Any:
+    request.engine.delete_key(hash_)
+    return {"deleted": hash_}
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/state"): lambda request: request.engine.state(),
+    ("GET", "/credentials"): lambda request: request.credentials(),
+    ("POST", "/speed"): _speed,
+    ("POST", "/topup"): lambda request: request.engine.top_up(_number(request.body, "amount")),
+    ("POST", "/usage"): _usage,
+    ("POST", "/fault"): _set_fault,
+    ("DELETE", "/fault"): _clear_faults,
+    ("POST", "/quirks"): lambda request: {
+        "quirks": dataclasses.asdict(request.engine.set_quirks(**request.body))
+    },
+    ("POST", "/keys"): lambda request: request.engine.create_key(_new_key(request.body)),
+    ("POST", "/advance"): lambda request: request.engine.advance_days(
+        int(_number(request.body, "days"))
+    ),
+    ("POST", "/spend"): _spend,
+    ("POST", "/revise"): _revise,
+    ("POST", "/runaway"): _start_runaway,
+    ("DELETE", "/runaway"): _stop_runaway,
+    ("POST", "/reset-counts"): _reset_counts,
+}
+# ``/keys/<hash>``: change or delete one key.
+KEY_ROUTES: dict[str, Callable[[ControlRequest, str], Any]] = {
+    "POST": lambda request, hash_: {"key": _update_key(request.engine, hash_, request.body)},
+    "DELETE": _delete_key,
+}
 
 
 def _number(body: Body, name: str, *, optional: bool = False, default: Any = None) -> Any:

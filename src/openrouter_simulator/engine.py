@@ -17,14 +17,16 @@ from datetime import date
 from typing import Any
 
 from openrouter_simulator.activity import ActivityBook
-from openrouter_simulator.analytics import RequestLimit
+from openrouter_simulator.analytics_query import RequestLimit
 from openrouter_simulator.calls import CallLog
 from openrouter_simulator.faults import Fault, FaultBoard, FaultMode
 from openrouter_simulator.identity import format_timestamp, make_user_id
+from openrouter_simulator.key_builder import NewKey
 from openrouter_simulator.keys import KeyState
-from openrouter_simulator.ledger import Ledger, NewKey
+from openrouter_simulator.ledger import Ledger
 from openrouter_simulator.runaway import Runaway
-from openrouter_simulator.scenario import LimitReset, Quirks, Scenario
+from openrouter_simulator.scenario import Quirks, Scenario
+from openrouter_simulator.specs import LimitReset
 from openrouter_simulator.spend import DAY, date_day, day_date
 from openrouter_simulator.views import listed_key, money
 
@@ -123,7 +125,9 @@ class Engine:
                     "last_available": day_date(available).isoformat(),
                 },
                 "keys": [self._key_state(k, today, sim_now) for k in ledger.listing()],
-                "runaway": ledger.runaways.describe(ledger),
+                "runaway": ledger.runaways.describe(
+                    ledger.keys, ledger.scenario.models, ledger.offset
+                ),
                 "faults": self.faults.describe(),
                 "quirks": dataclasses.asdict(self.quirks),
                 "calls": self.calls.describe(),
@@ -363,7 +367,7 @@ class Engine:
             index = next(i for i, m in enumerate(self.scenario.models) if m.slug == model)
             start = ledger.sim_time(now + float(in_seconds))
             ledger.runaways.begin(Runaway(key.index, index, float(factor), start))
-            described = ledger.runaways.describe(ledger)
+            described = ledger.runaways.describe(ledger.keys, ledger.scenario.models, ledger.offset)
             assert described is not None
             return described
 

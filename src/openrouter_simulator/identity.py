@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from datetime import UTC, datetime
 
-from openrouter_simulator.scenario import TimestampStyle
+from openrouter_simulator.specs import TimestampStyle
 
 SECRET_PREFIX = "sk-or-v1-"  # noqa: S105 - a format, not a secret
 

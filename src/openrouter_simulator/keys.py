@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from openrouter_simulator.scenario import LimitReset, TimestampStyle
+from openrouter_simulator.specs import LimitReset, TimestampStyle
 from openrouter_simulator.spend import epoch_day, month_start, week_start
 
 PeriodKind = Literal["daily", "weekly", "monthly"]
 PERIODS: tuple[PeriodKind, ...] = ("daily", "weekly", "monthly")
+EPS = 1e-12  # below this many USD, nothing is left to spend
 
 
 @lru_cache(maxsize=4096)
@@ -121,3 +122,23 @@ class KeyState:
         if self.disabled_at is not None and day >= epoch_day(self.disabled_at):
             return False
         return self.expires_at is None or day < epoch_day(self.expires_at)
+
+
+def water_fill(amount: float, candidates: list[tuple[KeyState, float]]) -> dict[int, float]:
+    """Spread ``amount`` over ``(key, capacity)`` pairs by weight: a key that reaches its
+    capacity gets no more and its share goes to the others. By key index."""
+    shares: dict[int, float] = {}
+    pending = amount
+    while pending > EPS and candidates:
+        weight = sum(k.weight for k, _ in candidates)
+        capped = [(k, c) for k, c in candidates if pending * k.weight / weight >= c]
+        if not capped:
+            for key, _ in candidates:
+                shares[key.index] = shares.get(key.index, 0.0) + pending * key.weight / weight
+            break
+        for key, capacity in capped:
+            shares[key.index] = shares.get(key.index, 0.0) + capacity
+            pending -= capacity
+        done = {k.index for k, _ in capped}
+        candidates = [(k, c) for k, c in candidates if k.index not in done]
+    return shares

@@ -24,43 +24,27 @@ the sum of any activity window.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from openrouter_simulator.identity import (
     format_timestamp,
-    key_hash,
-    key_label,
     make_secret,
     make_uuid,
 )
-from openrouter_simulator.keys import PERIODS, KeyState, Period, PeriodKind, period_start
-from openrouter_simulator.runaway import Runaways
-from openrouter_simulator.scenario import (
-    DEFAULT_WORKSPACE,
-    KeySpec,
-    LimitReset,
-    Scenario,
-    TimestampStyle,
+from openrouter_simulator.key_builder import NewKey, created_key, key_from_spec
+from openrouter_simulator.keys import (
+    EPS,
+    PERIODS,
+    KeyState,
+    Period,
+    period_start,
+    water_fill,
 )
+from openrouter_simulator.runaway import Runaways
+from openrouter_simulator.scenario import Scenario
+from openrouter_simulator.specs import LimitReset
 from openrouter_simulator.spend import DAY, SpendModel, epoch_day
 
-_MAX_FORECAST_DAYS = 3660
-_EPS = 1e-12
-
-
-@dataclass(frozen=True)
-class NewKey:
-    """Settings of a key created at run time (control API ``POST /_sim/keys``)."""
-
-    name: str
-    weight: float = 1.0
-    limit: float | None = None
-    limit_reset: LimitReset | None = None
-    include_byok_in_limit: bool = False
-    disabled: bool = False
-    expires_in_days: float | None = None  # from creation, on the simulated calendar
-    workspace: str = DEFAULT_WORKSPACE
-    creator_user_id: str | None = None
+MAX_FORECAST_DAYS = 3660
 
 
 class Ledger:
@@ -89,7 +73,15 @@ class Ledger:
         self._hist_shares: dict[int, dict[int, float]] = {}
         self._start_fraction = self.model.fraction(start_real / DAY - self.start_day)
         for spec in scenario.keys:
-            self._add_key(self._key_from_spec(spec))
+            self._add_key(
+                key_from_spec(
+                    spec,
+                    len(self.keys),
+                    scenario.seed,
+                    start_real,
+                    self.workspace_id(spec.workspace),
+                )
+            )
         self.usage = self._seed_usage() + scenario.other_usage
         self.credits = self.usage + scenario.balance
         if self.credits - self.usage <= 0:
@@ -101,38 +93,6 @@ class Ledger:
         if name not in self.workspaces:
             self.workspaces[name] = make_uuid(self.scenario.seed, "workspace", name)
         return self.workspaces[name]
-
-    def _key_from_spec(self, spec: KeySpec) -> KeyState:
-        seed, start, style = self.scenario.seed, self.start, spec.timestamp_style
-        secret = make_secret(seed, "key:" + spec.name)
-        created = start - spec.created_days_ago * DAY
-        disabled_at = start - spec.disabled_days_ago * DAY if spec.disabled else None
-        updated = disabled_at
-        if updated is None and spec.updated_days_ago is not None:
-            updated = start - spec.updated_days_ago * DAY
-        expires = None if spec.expires_in_days is None else start + spec.expires_in_days * DAY
-        return KeyState(
-            index=len(self.keys),
-            name=spec.name,
-            secret=secret,
-            hash=key_hash(secret),
-            label=key_label(secret),
-            weight=spec.weight,
-            limit=spec.limit,
-            limit_reset=spec.limit_reset,
-            include_byok_in_limit=spec.include_byok_in_limit,
-            disabled=spec.disabled,
-            created_at=created,
-            created_str=format_timestamp(created, style),
-            updated_str=None if updated is None else format_timestamp(updated, style),
-            expires_at=expires,
-            expires_str=None if expires is None else format_timestamp(expires, style),
-            expires_field=spec.expires_field,
-            workspace_id=self.workspace_id(spec.workspace),
-            creator_user_id=spec.creator_user_id,
-            timestamp_style=style,
-            disabled_at=disabled_at,
-        )
 
     def _add_key(self, key: KeyState) -> None:
         self.keys.append(key)
@@ -160,34 +120,13 @@ class Ledger:
 
     def create_key(self, now: float, new: NewKey) -> KeyState:
         self.sync(now)
-        t = self.sim_time(now)
-        secret = make_secret(self.scenario.seed, f"created:{len(self.keys)}:{new.name}")
-        style: TimestampStyle = "micro"
-        key = KeyState(
-            index=len(self.keys),
-            name=new.name,
-            secret=secret,
-            hash=key_hash(secret),
-            label=key_label(secret),
-            weight=new.weight,
-            limit=new.limit,
-            limit_reset=new.limit_reset,
-            include_byok_in_limit=new.include_byok_in_limit,
-            disabled=new.disabled,
-            created_at=t,
-            created_str=format_timestamp(t, style),
-            updated_str=None,
-            expires_at=None if new.expires_in_days is None else t + new.expires_in_days * DAY,
-            expires_str=None,
-            expires_field="null",
-            workspace_id=self.workspace_id(new.workspace),
-            creator_user_id=new.creator_user_id,
-            timestamp_style=style,
-            disabled_at=t if new.disabled else None,
-            live_created=True,
+        key = created_key(
+            new,
+            len(self.keys),
+            self.scenario.seed,
+            self.sim_time(now),
+            self.workspace_id(new.workspace),
         )
-        if key.expires_at is not None:
-            key.expires_str = format_timestamp(key.expires_at, style)
         self._add_key(key)
         return key
 
@@ -250,14 +189,14 @@ class Ledger:
                 key.usage += amount
                 key.byok_usage += amount * ratio
                 for kind in PERIODS:
-                    period = key.periods.setdefault(kind, _period(kind, start_day))
+                    period = key.periods.setdefault(kind, Period(period_start(kind, start_day)))
                     if period_start(kind, day) == period.start:
                         period.usage += amount
                         period.byok += amount * ratio
         ratio = self.model.mix(start_day).byok_ratio
         for spec, key in zip(self.scenario.keys, self.keys, strict=True):
             for kind in PERIODS:
-                key.periods.setdefault(kind, _period(kind, start_day))
+                key.periods.setdefault(kind, Period(period_start(kind, start_day)))
             key.usage += spec.usage_before_history
             key.byok_usage += spec.usage_before_history * ratio
             target = spec.limit_remaining_at_start
@@ -320,7 +259,7 @@ class Ledger:
     def _accrue_piece(
         self, day: int, a: float, b: float, speed: float, real_at: Callable[[float], float]
     ) -> None:
-        self.runaways.accrue(self, day, a, b, speed, real_at)
+        self._accrue_runaway(day, a, b, speed, real_at)
         full = speed * self.model.spend_between(a, b)
         if full <= 0:
             return
@@ -335,37 +274,40 @@ class Ledger:
                 self.exhausted_at = real_at(crossing)
             a, full = crossing, speed * self.model.spend_between(crossing, b)
         room = self.scenario.overdraft_limit + min(0.0, self.balance)
-        if room > _EPS:
+        if room > EPS:
             self._spend(day, a, min(full * self.scenario.overdraft_rate, room))
+
+    def _accrue_runaway(
+        self, day: int, a: float, b: float, speed: float, real_at: Callable[[float], float]
+    ) -> None:
+        """Charge a runaway's extra spend over ``[a, b)``: it stops while its key cannot
+        spend and at a balance of 0."""
+        extra = self.runaways.extra_spend(a, b, speed, self.model.spend_between)
+        if extra is None:
+            return
+        key = self.keys[extra.key_index]
+        if not key.usable(extra.begin) or self.balance <= 0:
+            return
+        amount = min(extra.amount, key.capacity(day, 0.0), self.balance)
+        if amount <= 0:
+            return
+        self._charge(day, key, extra.model_index, amount, 0.0)
+        if self.balance <= 0 and self.exhausted_at is None:
+            self.exhausted_at = real_at(b)
 
     def _spenders(self, day: int, t: float, ratio: float) -> list[tuple[KeyState, float]]:
         result = []
         for key in self.keys:
             if key.weight > 0 and key.usable(t):
                 capacity = key.capacity(day, ratio)
-                if capacity > _EPS:
+                if capacity > EPS:
                     result.append((key, capacity))
         return result
 
     def _spend(self, day: int, t: float, amount: float) -> None:
         """Spread ``amount`` over the keys that can spend, honouring their limits."""
         ratio = self.model.mix(day).byok_ratio
-        candidates = self._spenders(day, t, ratio)
-        shares: dict[int, float] = {}
-        pending = amount
-        while pending > _EPS and candidates:
-            weight = sum(k.weight for k, _ in candidates)
-            capped = [(k, c) for k, c in candidates if pending * k.weight / weight >= c]
-            if not capped:
-                for key, _ in candidates:
-                    shares[key.index] = shares.get(key.index, 0.0) + pending * key.weight / weight
-                pending = 0.0
-                break
-            for key, capacity in capped:
-                shares[key.index] = shares.get(key.index, 0.0) + capacity
-                pending -= capacity
-            done = {k.index for k, _ in capped}
-            candidates = [(k, c) for k, c in candidates if k.index not in done]
+        shares = water_fill(amount, self._spenders(day, t, ratio))
         if not shares:
             return
         day_live = self.live.setdefault(day, {})
@@ -390,13 +332,17 @@ class Ledger:
         self.sync(now)
         day = self.today(now)
         ratio = self.scenario.models[model].endpoints[0].byok_ratio
-        key.add_spend(day, amount, amount * ratio)
+        self._charge(day, key, model, amount, amount * ratio)
+        self._recheck_exhaustion(now)
+
+    def _charge(self, day: int, key: KeyState, model: int, amount: float, byok: float) -> None:
+        """Spend on one model on purpose: the key's, the day's, and apart from the mix."""
+        key.add_spend(day, amount, byok)
         day_live = self.live.setdefault(day, {})
         day_live[key.index] = day_live.get(key.index, 0.0) + amount
         day_targeted = self.targeted.setdefault(day, {})
         day_targeted[(key.index, model)] = day_targeted.get((key.index, model), 0.0) + amount
         self.usage += amount
-        self._recheck_exhaustion(now)
 
     def set_totals(self, now: float, usage: float | None, credits: float | None) -> None:
         self.sync(now)
@@ -428,7 +374,7 @@ class Ledger:
         if self.balance > 0:
             return rate
         room = self.scenario.overdraft_limit + self.balance
-        return rate * self.scenario.overdraft_rate if room > _EPS else 0.0
+        return rate * self.scenario.overdraft_rate if room > EPS else 0.0
 
     def exhaustion_timestamp(self, now: float) -> float | None:
         """The real instant at which the balance reaches 0 at the current speed, following
@@ -444,18 +390,7 @@ class Ledger:
             return self.exhausted_at if self.exhausted_at is not None else now
         if self.speed <= 0 or self.scenario.daily_rate <= 0 or not self.can_spend_now(now):
             return None
-        t = self.sim_time(now)
-        need = balance / self.speed
-        for _ in range(_MAX_FORECAST_DAYS):
-            day = epoch_day(t)
-            end = (day + 1) * DAY
-            spend = self.model.spend_between(t, end)
-            if spend >= need:
-                return self.model.time_for_spend(t, need, end) - self.offset
-            need -= spend
-            t = end
-        return None
-
-
-def _period(kind: PeriodKind, day: int) -> Period:
-    return Period(period_start(kind, day))
+        moment = self.model.time_to_spend(
+            self.sim_time(now), balance / self.speed, MAX_FORECAST_DAYS
+        )
+        return None if moment is None else moment - self.offset

@@ -12,12 +12,12 @@ while the key cannot spend (disabled, deleted, expired, at its limit) and at a b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from openrouter_simulator.ledger import Ledger
+from openrouter_simulator.keys import KeyState
+from openrouter_simulator.specs import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,17 @@ class Runaway:
     model_index: int
     factor: float
     start: float  # simulated Unix time
+
+
+@dataclass(frozen=True)
+class RunawaySpend:
+    """The extra spend a runaway asks for over an interval, before the key's limit and the
+    balance cap it: the ledger applies it."""
+
+    key_index: int
+    model_index: int
+    begin: float  # simulated time the extra spend starts at
+    amount: float
 
 
 class Runaways:
@@ -46,46 +57,29 @@ class Runaways:
         runaway = self.current
         return runaway.factor if runaway is not None and t >= runaway.start else 1.0
 
-    def accrue(
-        self,
-        ledger: Ledger,
-        day: int,
-        a: float,
-        b: float,
-        speed: float,
-        real_at: Callable[[float], float],
-    ) -> None:
-        """Charge the extra spend of the simulated interval ``[a, b)`` within ``day``."""
+    def extra_spend(
+        self, a: float, b: float, speed: float, spend_between: Callable[[float, float], float]
+    ) -> RunawaySpend | None:
+        """The extra spend over the simulated interval ``[a, b)`` (within one day), at
+        ``speed`` on the account's curve ``spend_between``; ``None`` outside a runaway."""
         runaway = self.current
         if runaway is None or b <= runaway.start:
-            return
+            return None
         begin = max(a, runaway.start)
-        key = ledger.keys[runaway.key_index]
-        if not key.usable(begin) or ledger.balance <= 0:
-            return
-        extra = (runaway.factor - 1.0) * speed * ledger.model.spend_between(begin, b)
-        extra = min(extra, key.capacity(day, 0.0), ledger.balance)
-        if extra <= 0:
-            return
-        key.add_spend(day, extra, 0.0)
-        live = ledger.live.setdefault(day, {})
-        live[key.index] = live.get(key.index, 0.0) + extra
-        ledger.usage += extra
-        targeted = ledger.targeted.setdefault(day, {})
-        pair = (key.index, runaway.model_index)
-        targeted[pair] = targeted.get(pair, 0.0) + extra
-        if ledger.balance <= 0 and ledger.exhausted_at is None:
-            ledger.exhausted_at = real_at(b)
+        amount = (runaway.factor - 1.0) * speed * spend_between(begin, b)
+        return RunawaySpend(runaway.key_index, runaway.model_index, begin, amount)
 
-    def describe(self, ledger: Ledger) -> dict[str, Any] | None:
+    def describe(
+        self, keys: Sequence[KeyState], models: Sequence[ModelSpec], offset: float
+    ) -> dict[str, Any] | None:
         runaway = self.current
         if runaway is None:
             return None
-        key = ledger.keys[runaway.key_index]
+        key = keys[runaway.key_index]
         return {
             "key": key.hash,
             "key_name": key.name,
-            "model": ledger.scenario.models[runaway.model_index].slug,
+            "model": models[runaway.model_index].slug,
             "factor": runaway.factor,
-            "start": runaway.start - ledger.offset,
+            "start": runaway.start - offset,
         }

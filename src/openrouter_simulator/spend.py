@@ -143,6 +143,18 @@ class SpendModel:
                 hi = mid
         return hi
 
+    def time_to_spend(self, t: float, amount: float, max_days: int) -> float | None:
+        """The instant at which ``amount`` has been spent since ``t`` at speed 1, following
+        the curve day by day; ``None`` if it is not within ``max_days``."""
+        for _ in range(max_days):
+            end = (epoch_day(t) + 1) * DAY
+            spend = self.spend_between(t, end)
+            if spend >= amount:
+                return self.time_for_spend(t, amount, end)
+            amount -= spend
+            t = end
+        return None
+
     # ---- the model mix --------------------------------------------------------------------
 
     def mix(self, day: int) -> DayMix:

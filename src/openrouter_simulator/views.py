@@ -6,7 +6,7 @@ from typing import Any
 
 from openrouter_simulator.identity import key_label
 from openrouter_simulator.keys import KeyState
-from openrouter_simulator.scenario import ModelSpec
+from openrouter_simulator.specs import ModelSpec
 
 RATE_LIMIT = {
     "requests": -1,

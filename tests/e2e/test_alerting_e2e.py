@@ -117,7 +117,7 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
             days = re.search(r"has (\d+\.\d) days of credits left", description)
             assert days, description
             assert float(days.group(1)) < (3.0 if severity == "warning" else 1.0)
-            assert alert["annotations"]["runbook_url"].endswith("#openroutercreditsrunwaylow")
+            assert alert["annotations"]["runbook"] == "docs/runbooks.md#openroutercreditsrunwaylow"
             assert alert["annotations"]["dashboard_url"] == (
                 f"{GRAFANA_URL}/d/openrouter-overview?var-account=default"
             )

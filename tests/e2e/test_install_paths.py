@@ -1,8 +1,10 @@
-"""Every install path in the README, run as written from a clone, and the release build.
+"""Every install path in the README and docs/, run as written from a clone, and the release
+build.
 
-The commands come from the README's shell blocks marked ``<!-- install-path: NAME -->``, so
-a README edit that breaks one fails here. Only ``sudo`` is dropped, and the system paths
-``/opt/openrouter-exporter`` and ``/tmp/openrouter-build`` move under the test's folder.
+The commands come from the shell blocks marked ``<!-- install-path: NAME -->`` in the README
+and the documents of docs/, so an edit that breaks one fails here. Only ``sudo`` is dropped,
+and the system paths ``/opt/openrouter-exporter`` and ``/tmp/openrouter-build`` move under
+the test's folder.
 pip installs from a wheelhouse downloaded once per module from the locked versions (pip's
 environment points there), and the build runs once per module.
 """
@@ -70,7 +72,7 @@ def only(folder: Path, pattern: str) -> Path:
     return found
 
 
-def test_every_readme_block_that_installs_is_a_tested_install_path() -> None:
+def test_every_documented_block_that_installs_is_a_tested_install_path() -> None:
     tested = [readme_block(f"install-path: {name}") for name in sorted(INSTALL_PATHS)]
     untested = [
         block

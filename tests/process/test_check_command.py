@@ -38,7 +38,7 @@ def test_healthy_account_exits_0_and_shows_the_balance(
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"${balance:,.2f}" in result.stdout
     assert "Status           OK" in result.stdout
-    assert "Top models (7 days)" in result.stdout
+    assert "Top models (30 days)" in result.stdout
 
 
 def test_runway_below_warning_exits_1_and_names_the_threshold(

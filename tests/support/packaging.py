@@ -16,20 +16,28 @@ from tests.support.exporter import ExporterProcess, Metrics, free_port, wait_unt
 from tests.support.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
-README = REPO / "README.md"
+#: The documents that give commands to run: the README and docs/.
+DOCUMENTS = (REPO / "README.md", *sorted((REPO / "docs").glob("*.md")))
 INSTALL_TIMEOUT = 600
 
 
 def readme_block(marker: str) -> str:
-    """The shell block right after ``<!-- marker -->`` in the README."""
-    text = README.read_text(encoding="utf-8")
-    match = re.search(rf"<!-- {re.escape(marker)} -->\n```sh\n(.*?)```", text, re.S)
-    assert match, f"README has no sh block marked <!-- {marker} -->"
-    return match.group(1)
+    """The shell block right after ``<!-- marker -->`` in the README or a document of docs/."""
+    for document in DOCUMENTS:
+        text = document.read_text(encoding="utf-8")
+        match = re.search(rf"<!-- {re.escape(marker)} -->\n```sh\n(.*?)```", text, re.S)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no document has an sh block marked <!-- {marker} -->")
 
 
 def sh_blocks() -> list[str]:
-    return re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    """Every shell block of the README and of docs/."""
+    return [
+        block
+        for document in DOCUMENTS
+        for block in re.findall(r"```sh\n(.*?)```", document.read_text(encoding="utf-8"), re.S)
+    ]
 
 
 def clean_environment(**extra: str) -> dict[str, str]:

@@ -40,9 +40,6 @@ Json = dict[str, Any]
 
 RULE_TESTS = sorted((REPOSITORY / "alerts" / "tests").glob("*.yml"))
 RUNBOOKS = REPOSITORY / "docs" / "runbooks.md"
-RUNBOOK_BASE = (
-    "https://github.com/openrouter-exporter/openrouter-exporter/blob/main/docs/runbooks.md#"
-)
 ALERT_NAME = re.compile(r"^OpenRouter(?:[A-Z][a-z0-9]*)+$")
 # Deprecated Alertmanager keys that `matchers` replaced.
 DEPRECATED_MATCH_KEYS = {
@@ -182,7 +179,7 @@ def test_every_alert_is_warning_or_critical() -> None:
 
 
 def test_every_alert_has_the_four_annotations() -> None:
-    wanted = {"summary", "description", "runbook_url", "dashboard_url"}
+    wanted = {"summary", "description", "runbook", "dashboard_url"}
     missing = {
         rule["alert"]: wanted - set(rule.get("annotations", {}))
         for rule in alerting_rules()
@@ -204,13 +201,30 @@ def test_descriptions_are_templated_with_the_account_or_target() -> None:
     assert untemplated == []
 
 
-def test_runbook_urls_point_at_the_alerts_own_section() -> None:
+def test_runbooks_name_the_shipped_file_and_the_alerts_own_section() -> None:
     wrong = {
-        rule["alert"]: rule["annotations"]["runbook_url"]
+        rule["alert"]: rule["annotations"]["runbook"]
         for rule in alerting_rules()
-        if rule["annotations"]["runbook_url"] != RUNBOOK_BASE + rule["alert"].lower()
+        if rule["annotations"]["runbook"] != "docs/runbooks.md#" + rule["alert"].lower()
     }
     assert wrong == {}
+
+
+def test_without_a_runbook_base_url_no_alert_links_a_runbook_page() -> None:
+    assert [r["alert"] for r in alerting_rules() if "runbook_url" in r["annotations"]] == []
+
+
+def test_a_runbook_base_url_gives_each_alert_a_link_to_its_section() -> None:
+    base = "https://wiki.internal/openrouter/runbooks"
+    rules = [
+        rule
+        for group in rule_groups(replace(DEFAULT, runbook_base_url=base))["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
+    links = {rule["annotations"].get("runbook_url") for rule in rules}
+    assert links == {f"{base}#{rule['alert'].lower()}" for rule in rules}
+    assert [rule["alert"] for rule in rules if "runbook" in rule["annotations"]] == []
 
 
 def test_every_runbook_anchor_exists_in_docs_runbooks() -> None:
@@ -273,7 +287,7 @@ def test_promtool_firing_cases_pin_every_annotation() -> None:
         for case in alert_rule_tests()
         for alert in case.get("exp_alerts") or []
         if set(alert.get("exp_annotations") or {})
-        != {"summary", "description", "runbook_url", "dashboard_url"}
+        != {"summary", "description", "runbook", "dashboard_url"}
     ]
     assert loose == []
 

@@ -123,3 +123,14 @@ def test_image_is_built_with_buildx_for_two_architectures_and_stamped_with_its_c
     assert set(options["platforms"].split(",")) == {"linux/amd64", "linux/arm64"}
     assert options["push"] is True
     assert "REVISION=${{ github.sha }}" in options["build-args"].splitlines()
+
+
+def test_image_names_its_source_by_the_repository_the_workflow_runs_in(
+    workflow: dict[Any, Any],
+) -> None:
+    (build,) = steps_using(workflow["jobs"]["publish-image"], "docker/build-push-action")
+    repository = "${{ github.server_url }}/${{ github.repository }}"
+    assert set(build["with"]["labels"].splitlines()) == {
+        f"org.opencontainers.image.source={repository}",
+        f"org.opencontainers.image.url={repository}",
+    }

@@ -29,8 +29,6 @@ STATE_DIR = "/var/lib/openrouter-exporter"
 REQUIRED_OCI_LABELS = (
     "org.opencontainers.image.title",
     "org.opencontainers.image.description",
-    "org.opencontainers.image.url",
-    "org.opencontainers.image.source",
     "org.opencontainers.image.licenses",
     "org.opencontainers.image.version",
     "org.opencontainers.image.revision",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_exporter.config.loader import DEFAULT_PORT, SETTINGS, SETTINGS_BY_KEY
+from openrouter_exporter.config.catalogue import DEFAULT_PORT, SETTINGS, SETTINGS_BY_KEY
 from tests.support.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,8 +10,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page
 
-from openrouter_exporter.check import usd
-from openrouter_exporter.status_page.html import DARK, KEY_ROWS, LIGHT
+from openrouter_exporter.core.wording import usd
+from openrouter_exporter.status_page.html import KEY_ROWS
+from openrouter_exporter.status_page.style import DARK, LIGHT
 from openrouter_simulator import NewKey, Scenario, Simulator
 from tests.conftest import StartExporter
 from tests.support.browser import chromium, sample_hours, screenshot_dir, seed_balance_history

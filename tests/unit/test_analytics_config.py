@@ -2,7 +2,8 @@
 
 import pytest
 
-from openrouter_exporter.config.loader import ConfigError, load_config
+from openrouter_exporter.config.errors import ConfigError
+from openrouter_exporter.config.loader import load_config
 
 KEY = {"OPENROUTER_MANAGEMENT_KEY": "sk-or-v1-" + "a" * 64}
 

@@ -20,7 +20,7 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from openrouter_exporter.config.loader import Thresholds
+from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals
 from openrouter_exporter.core.snapshot import (

@@ -7,19 +7,17 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from openrouter_exporter.config.loader import (
+from openrouter_exporter.config.catalogue import (
     DEFAULT_BASE_URL,
     DEFAULT_PORT,
     SETTINGS,
     SETTINGS_BY_KEY,
-    ConfigError,
-    ConfigProblem,
-    ExporterConfig,
-    FlagValue,
-    Thresholds,
-    load_config,
 )
+from openrouter_exporter.config.errors import ConfigError, ConfigProblem
+from openrouter_exporter.config.loader import load_config
 from openrouter_exporter.config.schema import ListenAddress
+from openrouter_exporter.config.sources import FlagValue
+from openrouter_exporter.config.types import ExporterConfig, Thresholds
 
 SECRET = "sk-or-v1-FAKESECRET0c7e9b1a3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a5c7e"
 OTHER_SECRET = "sk-or-v1-FAKEINFERENCE9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5"

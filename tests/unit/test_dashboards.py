@@ -38,7 +38,7 @@ from mixin.config import DEFAULT, MixinConfig
 from mixin.dashboards import generate as generate_dashboards
 from mixin.dashboards.queries import Series
 
-from openrouter_exporter.config.loader import Thresholds
+from openrouter_exporter.config.types import Thresholds
 from tests.support.dashboards import (
     DASHBOARD_DIR,
     DEFAULT_BUILTINS,

@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig, load_config
+from openrouter_exporter.config.loader import load_config
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import (
     LedgerAmounts,

@@ -3,7 +3,7 @@
 import threading
 from dataclasses import replace
 
-from openrouter_exporter.config.loader import Thresholds
+from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.snapshot import AccountSnapshot, CreditsReading, SnapshotStore
 

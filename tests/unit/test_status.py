@@ -14,9 +14,14 @@ import jsonschema
 import pytest
 from mixin.config import DEFAULT as MIXIN
 
-from openrouter_exporter.check import Status
-from openrouter_exporter.config.loader import Thresholds
+from openrouter_exporter.config.types import Thresholds
 from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.judgement import (
+    ACTIVITY_STALE_SECONDS,
+    STALE_SECONDS,
+    Status,
+    key_attention,
+)
 from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals, Sample
 from openrouter_exporter.core.snapshot import (
     AccountSnapshot,
@@ -30,7 +35,9 @@ from openrouter_exporter.core.snapshot import (
     WindowForecast,
 )
 from openrouter_exporter.status_page import html as statuspage
-from openrouter_exporter.status_page.html import (
+from openrouter_exporter.status_page.html import render_page
+from openrouter_exporter.status_page.routes import REUSE_SECONDS, StatusRoutes
+from openrouter_exporter.status_page.style import (
     CONTENT_SECURITY_POLICY,
     DARK,
     GRAPHIC_COLOURS,
@@ -39,17 +46,12 @@ from openrouter_exporter.status_page.html import (
     STYLE_HASH,
     TEXT_COLOURS,
     Palette,
-    render_page,
 )
-from openrouter_exporter.status_page.routes import REUSE_SECONDS, StatusRoutes
 from openrouter_exporter.status_page.view import (
-    ACTIVITY_STALE_SECONDS,
-    STALE_SECONDS,
     SampleHistory,
     StatusView,
     build_status,
     hourly_balance,
-    key_status,
     status_json,
 )
 
@@ -347,7 +349,7 @@ def test_a_thousand_keys_come_down_to_the_ones_that_need_a_look() -> None:
     keys[20] = key("expiring", expires_at=NOW + 3600)
     keys[30] = key("off", disabled=True)
 
-    sorted_keys = key_status(keys, NOW)
+    sorted_keys = key_attention(keys, NOW)
 
     assert sorted_keys.total == 1000
     assert [k.name for k in sorted_keys.near_limit] == ["near"]

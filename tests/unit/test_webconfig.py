@@ -9,7 +9,7 @@ import bcrypt
 import pytest
 import trustme
 
-from openrouter_exporter.config.loader import ConfigError, ConfigProblem
+from openrouter_exporter.config.errors import ConfigError, ConfigProblem
 from openrouter_exporter.serving.web_config import WebConfig, load_web_config
 
 

@@ -4,7 +4,7 @@ Flags and environment variables arrive as text, the YAML file as typed values; b
 same :class:`Settings`, whose field types (a duration, a finite threshold, an account name …)
 are shared by the file's accounts, so that ``.inf`` is refused wherever it is written.
 Relations between settings (a critical threshold beyond the warning one …) are checked by
-:mod:`openrouter_exporter.config.loader` once each setting is valid on its own.
+:mod:`openrouter_exporter.config.relations` once each setting is valid on its own.
 """
 
 import re

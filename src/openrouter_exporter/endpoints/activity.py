@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.activity_windows import ACTIVITY_WINDOW_DAYS, summarize
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import LedgerAmounts, LedgerRow, monotonic_totals

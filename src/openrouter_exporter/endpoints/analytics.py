@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import structlog
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import monotonic_totals
 from openrouter_exporter.core.snapshot import AccountSnapshot

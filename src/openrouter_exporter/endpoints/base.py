@@ -7,13 +7,13 @@ families render that reading. The schedule, health, logs and publishing are gene
 """
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from prometheus_client.core import Metric
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.snapshot import AccountSnapshot
 from openrouter_exporter.openrouter.client import OpenRouterClient
@@ -56,6 +56,8 @@ class Endpoint:
     polls_after: ClassVar[tuple[EndpointName, ...]] = ()
     # Failure reasons only this endpoint reports, counted from 0 like the common ones.
     own_error_reasons: ClassVar[tuple[str, ...]] = ()
+    # What the log advises a person for some of those reasons.
+    own_error_advice: ClassVar[Mapping[str, str]] = {}
 
     def applies(self, account: AccountConfig) -> bool:
         raise NotImplementedError

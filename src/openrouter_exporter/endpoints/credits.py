@@ -2,11 +2,12 @@
 
 import asyncio
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import ClassVar
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.config.types import AccountConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import Sample
 from openrouter_exporter.core.snapshot import AccountSnapshot, CreditsReading
@@ -25,6 +26,10 @@ class Credits(Endpoint):
     # The 0/0 quirk is judged against key usage: let the first keys poll land first.
     polls_after = (EndpointName.KEYS, EndpointName.KEY)
     own_error_reasons = (ZERO_CREDITS,)
+    own_error_advice: ClassVar[Mapping[str, str]] = {
+        ZERO_CREDITS: "/credits answered 0 purchased and 0 used although keys or activity show "
+        "spend; treating it as unknown, not as a zero balance"
+    }
 
     def applies(self, account: AccountConfig) -> bool:
         return True

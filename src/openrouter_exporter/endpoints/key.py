@@ -1,6 +1,6 @@
 """``GET /key`` (inference key, when there is no management key): the calling key alone."""
 
-from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.config.types import AccountConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.snapshot import KeyReading
 from openrouter_exporter.endpoints.base import Endpoint, Key, Poll

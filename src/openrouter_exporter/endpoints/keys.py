@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 
 from prometheus_client.core import Metric
 
-from openrouter_exporter.config.loader import AccountConfig
+from openrouter_exporter.config.types import AccountConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading
 from openrouter_exporter.endpoints.base import Endpoint, Poll

@@ -12,22 +12,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from openrouter_exporter.openrouter.models import (
+from openrouter_exporter.openrouter.lenient import (
     Flag,
     Money,
     Text,
-    _lenient_datetime,
-    _lenient_number,
+    Tolerant,
+    lenient_datetime,
+    lenient_number,
 )
 
 Granularity = Literal["minute", "hour", "day", "week", "month"]
 BUCKET_PREFIXES = ("date__", "created_at__")
-
-
-class _Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)
@@ -86,20 +83,20 @@ class AnalyticsResult:
     server_time: float | None = None  # OpenRouter's clock (the answer's Date header)
 
 
-class _Metadata(_Tolerant):
+class _Metadata(Tolerant):
     query_time_ms: Money = None
     row_count: Money = None
     truncated: Flag = None
 
 
-class _Envelope(_Tolerant):
+class _Envelope(Tolerant):
     data: list[Any]
     metadata: _Metadata = Field(default_factory=_Metadata)
     cachedAt: Money = None  # noqa: N815 - OpenRouter's spelling
     warnings: list[Any] = Field(default_factory=list)
 
 
-class _QueryAnswer(_Tolerant):
+class _QueryAnswer(Tolerant):
     data: _Envelope
 
 
@@ -132,7 +129,7 @@ def parse_row(item: Any, query: AnalyticsQuery) -> AnalyticsRow | None:
     metrics (a row of something else)."""
     if not isinstance(item, dict):
         return None
-    metrics = {name: _lenient_number(item.get(name)) for name in query.metrics}
+    metrics = {name: lenient_number(item.get(name)) for name in query.metrics}
     if not any(name in item for name in query.metrics):
         return None
     dimensions = {name: _dimension_value(item.get(name)) for name in query.dimensions}
@@ -153,25 +150,25 @@ def _bucket(item: Mapping[str, Any], granularity: str) -> date | None:
         value = item.get(prefix + granularity)
         if value is None:
             continue
-        moment = _lenient_datetime(value)
+        moment = lenient_datetime(value)
         if isinstance(moment, datetime):
             return moment.astimezone(UTC).date()
     return None
 
 
-class _Named(_Tolerant):
+class _Named(Tolerant):
     name: str = Field(min_length=1)
     display_label: Text = None
 
 
-class _MetaData(_Tolerant):
+class _MetaData(Tolerant):
     metrics: list[Any] = Field(default_factory=list)
     dimensions: list[Any] = Field(default_factory=list)
     operators: list[Any] = Field(default_factory=list)
     granularities: list[Any] = Field(default_factory=list)
 
 
-class _MetaAnswer(_Tolerant):
+class _MetaAnswer(Tolerant):
     data: _MetaData
 
 

@@ -1,82 +1,27 @@
 """Pydantic models of OpenRouter's answers, parsed tolerantly.
 
 OpenRouter changes this API often, so: unknown fields are ignored, every field outside the
-ones a value cannot exist without is optional, numbers may arrive as strings, timestamps
-come in two formats, and activity dates may carry a time part. A malformed timestamp or
-limit reset becomes ``None`` rather than failing the whole answer.
+ones a value cannot exist without is optional (the lenient field types of :mod:`.lenient`),
+and activity dates may carry a time part.
 """
 
-import math
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
+
+from openrouter_exporter.openrouter.lenient import (
+    Amount,
+    Flag,
+    Money,
+    Text,
+    Timestamp,
+    Tolerant,
+    lenient_bool,
+)
 
 
-def _lenient_datetime(value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            return None
-    if isinstance(value, str):
-        text = value.strip().replace(" ", "T", 1)
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return value if isinstance(value, datetime) else None
-
-
-def _lenient_number(value: Any) -> Any:
-    """Keep numbers and numeric strings; anything else (``""``, ``"n/a"``) is unknown."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if isinstance(value, int | float):
-        try:
-            return value if math.isfinite(value) else None
-        except OverflowError:
-            return None
-    return None
-
-
-def _lenient_bool(value: Any) -> Any:
-    """``true``/``false`` and their usual spellings; anything else is unknown."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
-
-
-def _lenient_text(value: Any) -> Any:
-    return value if isinstance(value, str) else None
-
-
-Timestamp = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
-Money = Annotated[float | None, BeforeValidator(_lenient_number)]
-Text = Annotated[str | None, BeforeValidator(_lenient_text)]
-Flag = Annotated[bool | None, BeforeValidator(_lenient_bool)]
-Amount = Annotated[float, BeforeValidator(lambda value: _lenient_number(value) or 0.0)]
-
-
-class _Tolerant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
-
-
-class Credits(_Tolerant):
+class Credits(Tolerant):
     total_credits: float
     total_usage: float
 
@@ -85,11 +30,11 @@ class Credits(_Tolerant):
         return self.total_credits - self.total_usage
 
 
-class CreditsResponse(_Tolerant):
+class CreditsResponse(Tolerant):
     data: Credits
 
 
-class KeyUsage(_Tolerant):
+class KeyUsage(Tolerant):
     """Fields shared by ``/key`` (about the calling key) and each item of ``/keys``."""
 
     label: Text = None
@@ -117,7 +62,7 @@ class CurrentKey(KeyUsage):
     is_provisioning_key: Flag = None
 
 
-class CurrentKeyResponse(_Tolerant):
+class CurrentKeyResponse(Tolerant):
     data: CurrentKey
 
 
@@ -126,13 +71,13 @@ class ApiKey(KeyUsage):
 
     hash: str = Field(min_length=1)
     name: Text = None
-    disabled: Annotated[bool, BeforeValidator(lambda value: _lenient_bool(value) or False)] = False
+    disabled: Annotated[bool, BeforeValidator(lambda value: lenient_bool(value) or False)] = False
     workspace_id: Text = None
     created_at: Timestamp = None
     updated_at: Timestamp = None
 
 
-class ActivityRow(_Tolerant):
+class ActivityRow(Tolerant):
     """One ``GET /activity`` row: one (UTC day, model, provider endpoint)."""
 
     date: date

@@ -1,11 +1,12 @@
 """What the log says about polls: a line when a problem starts, changes or ends, never one
 per poll, and for each problem advice a person can act on."""
 
+from collections.abc import Mapping
+
 from structlog.typing import FilteringBoundLogger
 
 from openrouter_exporter.config.durations import format_duration
 from openrouter_exporter.endpoints.base import Key
-from openrouter_exporter.endpoints.credits import ZERO_CREDITS
 from openrouter_exporter.openrouter.client import ErrorKind, FetchError
 
 STOPPED_POLLING = (
@@ -41,6 +42,7 @@ def report_failure(
     timeout: float,
     next_try_in: float,
     kept_values: bool,
+    own_advice: Mapping[str, str],
 ) -> None:
     fields = {
         "endpoint": endpoint,
@@ -53,7 +55,7 @@ def report_failure(
         return
     level = log.error if error.kind in (ErrorKind.AUTH, ErrorKind.FORBIDDEN) else log.warning
     level(
-        advice(error, key, endpoint, timeout),
+        advice(error, key, endpoint, timeout, own_advice),
         exc_info=error.__cause__ if error.kind is ErrorKind.INTERNAL else None,
         next_try_in=format_duration(next_try_in),
         keeping="last good values" if kept_values else "nothing yet",
@@ -61,7 +63,11 @@ def report_failure(
     )
 
 
-def advice(error: FetchError, key: Key, endpoint: str, timeout: float) -> str:
+def advice(
+    error: FetchError, key: Key, endpoint: str, timeout: float, own_advice: Mapping[str, str]
+) -> str:
+    """What a person can do about ``error``; ``own_advice``: the endpoint's own words for
+    the failure reasons only it reports."""
     if error.kind is ErrorKind.AUTH:
         return (
             f"OpenRouter rejected the {key.value} for /{endpoint}: it is invalid, revoked or "
@@ -96,11 +102,8 @@ def advice(error: FetchError, key: Key, endpoint: str, timeout: float) -> str:
             f"the exporter failed while handling /{endpoint}; keeping the last good values and "
             "retrying. Please report this with the log line"
         )
-    if error.reason == ZERO_CREDITS:
-        return (
-            "/credits answered 0 purchased and 0 used although keys or activity show spend; "
-            "treating it as unknown, not as a zero balance"
-        )
+    if error.reason in own_advice:
+        return own_advice[error.reason]
     return (
         f"the answer of /{endpoint} was not understood; keeping the last good values. If this "
         "persists, OpenRouter may have changed its API"

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import structlog
 
-from openrouter_exporter.config.loader import AccountConfig, ExporterConfig
+from openrouter_exporter.config.types import AccountConfig, ExporterConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import Sample
 from openrouter_exporter.core.snapshot import AccountSnapshot, EndpointHealth, SnapshotStore
@@ -274,4 +274,5 @@ class AccountPoller:
             timeout=self._config.request_timeout,
             next_try_in=run.schedule.next_delay,
             kept_values=run.schedule.first_done.is_set(),
+            own_advice=run.endpoint.own_error_advice,
         )

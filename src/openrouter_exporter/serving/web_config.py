@@ -23,7 +23,9 @@ from typing import Any
 
 import structlog
 
-from openrouter_exporter.config.loader import SETTINGS_BY_KEY, ConfigError, config_error, read_yaml
+from openrouter_exporter.config.catalogue import SETTINGS_BY_KEY
+from openrouter_exporter.config.errors import ConfigError, config_error
+from openrouter_exporter.config.yaml_file import read_yaml
 
 _TLS_KEYS = {
     "cert_file",

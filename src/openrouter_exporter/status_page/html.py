@@ -1,4 +1,4 @@
-"""The status page at ``/``: the view model (:mod:`.status`) as one self-contained HTML page.
+"""The status page at ``/``: the view model (:mod:`.view`) as one self-contained HTML page.
 
 No script, no external resource: the styles are one inline ``<style>`` block allowed by its
 hash in the Content-Security-Policy, the charts are inline SVG, and the page reloads itself
@@ -7,186 +7,35 @@ models, providers, error reasons) passes through :func:`html.escape`. Colour is 
 only cue: each coloured figure carries its level in words too.
 """
 
-import base64
-import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from html import escape
 
 from openrouter_exporter import __version__
-from openrouter_exporter.check import Status, days_text, usd, utc_time
-from openrouter_exporter.config.durations import format_duration
+from openrouter_exporter.core.judgement import Ranked, Status
+from openrouter_exporter.core.snapshot import KeyReading
+from openrouter_exporter.core.wording import days_text, usd, utc_time
 from openrouter_exporter.status_page.charts import bar_chart, line_chart
+from openrouter_exporter.status_page.markup import (
+    LEVEL,
+    age_text,
+    axis_usd,
+    day_text,
+    iso_time,
+    level_badge,
+    short_time,
+    time_tag,
+    unknown,
+)
+from openrouter_exporter.status_page.style import STYLE
 from openrouter_exporter.status_page.view import (
     AccountStatus,
-    KeyStatus,
-    Ranked,
     Runway,
     StatusView,
 )
 
 REFRESH_SECONDS = 30
 KEY_ROWS = 10  # per list; the rest is counted, and complete in /status.json
-
-
-@dataclass(frozen=True)
-class Palette:
-    background: str
-    surface: str
-    text: str
-    muted: str
-    link: str
-    ok: str
-    warning: str
-    critical: str
-    border: str
-    chart: str
-
-
-LIGHT = Palette(
-    background="#ffffff",
-    surface="#f3f5f7",
-    text="#1b1f24",
-    muted="#4f5864",
-    link="#0550ae",
-    ok="#116329",
-    warning="#8a5a00",
-    critical="#b3141f",
-    border="#7d8590",
-    chart="#0550ae",
-)
-DARK = Palette(
-    background="#0d1117",
-    surface="#161b22",
-    text="#e6edf3",
-    muted="#a3adb8",
-    link="#6cb6ff",
-    ok="#56d364",
-    warning="#e3b341",
-    critical="#ff8078",
-    border="#6e7681",
-    chart="#6cb6ff",
-)
-# Text on both backgrounds needs 4.5:1 (WCAG AA); chart strokes and borders 3:1.
-TEXT_COLOURS = ("text", "muted", "link", "ok", "warning", "critical")
-GRAPHIC_COLOURS = ("border", "chart")
-
-
-def _variables(palette: Palette) -> str:
-    return "".join(f"--{name}:{value};" for name, value in vars(palette).items())
-
-
-STYLE = (
-    f":root{{color-scheme:light dark;{_variables(LIGHT)}}}"
-    f"@media (prefers-color-scheme:dark){{:root{{{_variables(DARK)}}}}}"
-    "*{box-sizing:border-box}"
-    "html{font-size:100%}"
-    "@media (min-width:1800px){html{font-size:140%}}"
-    "@media (min-width:2600px){html{font-size:190%}}"
-    "body{margin:0;padding:1rem;background:var(--background);color:var(--text);"
-    "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;"
-    "line-height:1.45}"
-    "a{color:var(--link)}"
-    "header{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:baseline}"
-    "header h1{margin:0;font-size:1.5rem}"
-    "header p{margin:0;color:var(--muted)}"
-    "nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0}"
-    "main{max-width:120rem}"
-    ".account{margin-top:1.5rem;border-top:2px solid var(--border);padding-top:.5rem}"
-    "h2{font-size:1.35rem;margin:.5rem 0}"
-    "h3{font-size:1.05rem;margin:0 0 .5rem}"
-    ".grid{display:grid;gap:1rem;margin-bottom:1rem;"
-    "grid-template-columns:repeat(auto-fit,minmax(min(100%,22rem),1fr))}"
-    ".grid.charts{grid-template-columns:repeat(auto-fit,minmax(min(100%,34rem),1fr))}"
-    ".card{background:var(--surface);border:1px solid var(--border);border-radius:6px;"
-    "padding:.75rem 1rem;min-width:0;overflow-x:auto}"
-    ".figure{font-size:2.4rem;font-weight:700;margin:0;font-variant-numeric:tabular-nums}"
-    ".muted{color:var(--muted)}"
-    ".ok{color:var(--ok)}.warning{color:var(--warning)}.critical{color:var(--critical)}"
-    ".unknown{color:var(--muted);font-style:italic}"
-    ".badge{font-size:.9rem;border:2px solid currentColor;border-radius:4px;padding:0 .4rem;"
-    "margin-left:.5rem;vertical-align:middle;text-transform:uppercase;font-weight:700}"
-    ".banner{border:2px solid var(--critical);border-left-width:.6rem;border-radius:6px;"
-    "padding:.5rem 1rem;margin:.5rem 0;background:var(--surface)}"
-    ".banner.warning{border-color:var(--warning)}"
-    ".banner strong{color:var(--critical)}.banner.warning strong{color:var(--warning)}"
-    "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}"
-    "th,td{text-align:left;padding:.2rem .5rem .2rem 0;border-bottom:1px solid var(--border);"
-    "vertical-align:top}"
-    "td.num,th.num{text-align:right;white-space:nowrap}"
-    "td.when{white-space:nowrap}"
-    "td.name{overflow-wrap:anywhere}"
-    "caption{text-align:left;font-weight:600;padding:.25rem 0}"
-    "figure{margin:0}figcaption{color:var(--muted);font-size:.9rem}"
-    ".chart{width:100%;height:auto;display:block}"
-    ".chart .line{stroke:var(--chart);stroke-width:2}"
-    ".chart .bar{fill:var(--chart)}"
-    ".chart .axis,.chart .zero{stroke:var(--border);stroke-width:1}"
-    ".chart .grid-label{fill:var(--muted);font-size:16px}"
-    ".keys-card{grid-column:1/-1}"
-    ".key-lists{display:grid;gap:0 1.5rem;"
-    "grid-template-columns:repeat(auto-fit,minmax(min(100%,22rem),1fr))}"
-    "details{margin-top:.5rem}"
-    "ul.reasons{margin:.25rem 0;padding-left:1.25rem}"
-    "@media (max-width:30rem){body{padding:.5rem}.card{padding:.5rem}"
-    "th,td{padding-right:.3rem}td.when,td.days{white-space:normal}}"
-)
-STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
-_LEVEL = {Status.OK: "ok", Status.WARNING: "warning", Status.CRITICAL: "critical"}
-
-
-def _date(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%b %d")
-
-
-def _axis_usd(value: float) -> str:
-    """Short enough for a chart's axis: $18.29, $5.5k, $20k."""
-    if abs(value) >= 10_000:
-        return f"{'-' if value < 0 else ''}${abs(value) / 1000:,.0f}k"
-    if abs(value) >= 1000:
-        return f"{'-' if value < 0 else ''}${abs(value) / 1000:.1f}k"
-    return usd(value)
-
-
-def _age(seconds: float) -> str:
-    return format_duration(max(1.0, round(seconds)))
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat()
-
-
-def _time(timestamp: float) -> str:
-    return f'<time datetime="{_iso(timestamp)}">{escape(utc_time(timestamp))}</time>'
-
-
-def _short_time(timestamp: float) -> str:
-    """A date and time that fits a table cell on a phone; the full one is its tooltip."""
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return (
-        f'<time datetime="{moment.isoformat()}" title="{escape(utc_time(timestamp))}">'
-        f"{moment.strftime('%b %d %H:%M')}</time>"
-    )
-
-
-def _unknown(why: str = "unknown") -> str:
-    return f'<span class="unknown">{escape(why)}</span>'
-
-
-def _level(status: Status) -> str:
-    return f'<span class="badge {_LEVEL[status]}">{_LEVEL[status]}</span>'
 
 
 def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
@@ -203,10 +52,10 @@ def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
         f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
-        f"<title>{_LEVEL[worst].upper()}: OpenRouter credits</title>"
+        f"<title>{LEVEL[worst].upper()}: OpenRouter credits</title>"
         f"<style>{STYLE}</style></head><body>"
         "<header><h1>OpenRouter credits</h1>"
-        f"<p>As of {_time(view.generated_at)}; refreshes every {REFRESH_SECONDS} s. "
+        f"<p>As of {time_tag(view.generated_at)}; refreshes every {REFRESH_SECONDS} s. "
         f"openrouter-exporter {escape(__version__)}.</p>"
         '<nav aria-label="Exporter endpoints"><ul>'
         f'<li><a href="{escape(metrics_path.lstrip("/"))}">Metrics</a></li>'
@@ -224,7 +73,7 @@ def _account(index: int, account: AccountStatus) -> str:
     return (
         f'<section class="account" aria-labelledby="{anchor}">'
         f'<h2 id="{anchor}">Account <span class="name">{escape(account.name)}</span>'
-        f"{_level(account.status)}</h2>"
+        f"{level_badge(account.status)}</h2>"
         f"{_banners(account)}"
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
         + f'<div class="grid">{_balance(account)}{_runways(account)}{_endpoints(account)}</div>'
@@ -245,7 +94,7 @@ def _banners(account: AccountStatus) -> str:
             f"{escape(reason)} x{count}" for reason, count in sorted(endpoint.errors.items())
         )
         kept = (
-            f"showing the last good values from {_age(endpoint.age_seconds)} ago"
+            f"showing the last good values from {age_text(endpoint.age_seconds)} ago"
             if endpoint.age_seconds is not None
             else "nothing read from it yet"
         )
@@ -259,7 +108,7 @@ def _banners(account: AccountStatus) -> str:
         parts.append(
             f'<p class="banner warning" role="alert"><strong>Data is stale</strong>: the last '
             f"successful read of /{escape(endpoint.name)} was "
-            f"{_age(endpoint.age_seconds or 0.0)} ago.</p>"
+            f"{age_text(endpoint.age_seconds or 0.0)} ago.</p>"
         )
     return "".join(parts)
 
@@ -284,7 +133,7 @@ def _balance(account: AccountStatus) -> str:
         figure = f'<p class="figure balance {css}">{usd(value)}</p>'
         detail = (
             f'<p class="muted">{negative}Purchased {usd(balance.purchased_usd)}, used '
-            f"{usd(balance.used_usd)}; read {_time(balance.fetched_at)}.</p>"
+            f"{usd(balance.used_usd)}; read {time_tag(balance.fetched_at)}.</p>"
         )
     floors = [
         f"{name} below {usd(value)}"
@@ -311,14 +160,14 @@ def _runways(account: AccountStatus) -> str:
             else "no burn rate yet (the 24h rate needs an hour of samples; 7d and 30d need "
             "activity or a week of samples)"
         )
-        body = f"<p>{_unknown()}: {why}.</p>"
+        body = f"<p>{unknown()}: {why}.</p>"
         return f'<article class="card"><h3>Runway</h3>{body}{legend}</article>'
     shortest = min(account.runways, key=_days_or_inf)
-    level = _LEVEL[shortest.level]
+    level = LEVEL[shortest.level]
     if account.balance is not None and account.balance.balance_usd <= 0:
         runs_out = ": the balance is used up"
     elif shortest.exhaustion_timestamp is not None:
-        runs_out = f"; runs out {_time(shortest.exhaustion_timestamp)}"
+        runs_out = f"; runs out {time_tag(shortest.exhaustion_timestamp)}"
     else:
         runs_out = ""
     headline = (
@@ -327,10 +176,10 @@ def _runways(account: AccountStatus) -> str:
     )
     rows = []
     for item in account.runways:
-        level = _LEVEL[item.level]
+        level = LEVEL[item.level]
         days = "never" if item.days_remaining is None else f"{item.days_remaining:,.1f}"
         runs_out = (
-            _short_time(item.exhaustion_timestamp)
+            short_time(item.exhaustion_timestamp)
             if item.exhaustion_timestamp is not None
             else "never"
         )
@@ -363,7 +212,7 @@ def _runway_days(runway: Runway) -> str:
 def _balance_chart(anchor: str, account: AccountStatus) -> str:
     points = account.balance_history
     if len(points) < 2:
-        body = f"<p>{_unknown('Not enough samples yet')}: one is kept per poll of /credits.</p>"
+        body = f"<p>{unknown('Not enough samples yet')}: one is kept per poll of /credits.</p>"
         return f'<article class="card"><h3>Balance, last 30 days</h3>{body}</article>'
     values = [item.balance_usd for item in points]
     lowest = min(values)
@@ -377,8 +226,8 @@ def _balance_chart(anchor: str, account: AccountStatus) -> str:
         f"Balance of account {account.name}, last 30 days",
         description,
         [(item.timestamp, item.balance_usd) for item in points],
-        y_label=_axis_usd,
-        x_labels=(_date(points[0].timestamp), _date(points[-1].timestamp)),
+        y_label=axis_usd,
+        x_labels=(day_text(points[0].timestamp), day_text(points[-1].timestamp)),
     )
     return (
         '<article class="card"><h3>Balance, last 30 days</h3>'
@@ -389,7 +238,7 @@ def _balance_chart(anchor: str, account: AccountStatus) -> str:
 def _spend_chart(anchor: str, account: AccountStatus) -> str:
     days = account.daily_spend
     if not days:
-        body = f"<p>{_unknown('No activity read yet')} (/activity needs a management key).</p>"
+        body = f"<p>{unknown('No activity read yet')} (/activity needs a management key).</p>"
         return f'<article class="card"><h3>Daily spend</h3>{body}</article>'
     total = sum(item.spend_usd for item in days)
     busiest = max(days, key=lambda item: item.spend_usd)
@@ -403,7 +252,7 @@ def _spend_chart(anchor: str, account: AccountStatus) -> str:
         f"Daily spend of account {account.name}",
         description,
         [(item.day.strftime("%b %d"), item.spend_usd) for item in days],
-        y_label=_axis_usd,
+        y_label=axis_usd,
         value_label=usd,
     )
     rows = "".join(
@@ -423,7 +272,7 @@ def _spend_chart(anchor: str, account: AccountStatus) -> str:
 
 def _ranking(title: str, span: str, items: Sequence[Ranked], what: str) -> str:
     if not items:
-        body = f"<p>{_unknown('No spend recorded')}</p>"
+        body = f"<p>{unknown('No spend recorded')}</p>"
     else:
         rows = "".join(
             f'<tr><td class="name">{escape(item.name)}</td>'
@@ -440,21 +289,19 @@ def _ranking(title: str, span: str, items: Sequence[Ranked], what: str) -> str:
     return f'<article class="card">{heading}{body}</article>'
 
 
-def _key_table(caption: str, css: str, keys: Sequence[KeyStatus], column: str) -> str:
+def _key_table(caption: str, css: str, keys: Sequence[KeyReading], column: str) -> str:
     if not keys:
         return ""
     rows = []
     for key in keys[:KEY_ROWS]:
         if column == "limit":
-            detail = (
-                f"{usd(key.limit_remaining_usd or 0.0)} left of "
-                f"{usd(key.limit_usd or 0.0)}"
-                + (f", resets {escape(key.limit_reset)}" if key.limit_reset else "")
+            detail = f"{usd(key.limit_remaining or 0.0)} left of {usd(key.limit or 0.0)}" + (
+                f", resets {escape(key.limit_reset)}" if key.limit_reset else ""
             )
         elif column == "expiry":
-            detail = _short_time(key.expires_at) if key.expires_at is not None else _unknown()
+            detail = short_time(key.expires_at) if key.expires_at is not None else unknown()
         else:
-            detail = usd(key.usage_usd) if key.usage_usd is not None else _unknown()
+            detail = usd(key.usage) if key.usage is not None else unknown()
         rows.append(
             f'<tr><td class="name">{escape(key.name)} <small class="muted">'
             f"{escape(key.key_hash)}</small></td><td>{detail}</td></tr>"
@@ -474,7 +321,7 @@ def _key_table(caption: str, css: str, keys: Sequence[KeyStatus], column: str) -
 def _keys(account: AccountStatus) -> str:
     keys = account.keys
     if keys is None:
-        return f'<article class="card"><h3>Keys</h3><p>{_unknown()}: not read yet.</p></article>'
+        return f'<article class="card"><h3>Keys</h3><p>{unknown()}: not read yet.</p></article>'
     tables = (
         _key_table("Near their limit", "near-limit", keys.near_limit, "limit")
         + _key_table("Expiring within 7 days or expired", "expiring", keys.expiring, "expiry")
@@ -505,10 +352,10 @@ def _endpoints(account: AccountStatus) -> str:
         if item.stale and item.state == "ok":
             text, css = "stale", "warning"
         age = (
-            f'<time datetime="{_iso(item.last_success)}" title="{utc_time(item.last_success)}">'
-            f"{_age(item.age_seconds)} ago</time>"
+            f'<time datetime="{iso_time(item.last_success)}" title="{utc_time(item.last_success)}">'
+            f"{age_text(item.age_seconds)} ago</time>"
             if item.last_success is not None and item.age_seconds is not None
-            else _unknown("never")
+            else unknown("never")
         )
         errors = ", ".join(
             f"{escape(reason)} x{count}" for reason, count in sorted(item.errors.items())

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from openrouter_exporter.core.snapshot import SnapshotStore
-from openrouter_exporter.status_page.html import SECURITY_HEADERS, render_page
+from openrouter_exporter.status_page.html import render_page
+from openrouter_exporter.status_page.style import SECURITY_HEADERS
 from openrouter_exporter.status_page.view import (
     SampleHistory,
     StatusView,

@@ -1,53 +1,41 @@
 """The status page's view model: what a person needs to know per account, in one structure.
 
 Built by one function, :func:`build_status`, from the current snapshot and the balance
-samples in the state; the HTML page (:mod:`.statuspage`) and ``/status.json`` both render
+samples in the state; the HTML page (:mod:`.html`) and ``/status.json`` both render
 it, so they always tell the same facts. Nothing here is invented: a value the exporter does
 not know is ``None`` (shown as "unknown"), never 0.
 """
 
-import heapq
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from openrouter_exporter import __version__
-from openrouter_exporter.check import (
-    KEY_EXPIRY_SOON_SECONDS,
-    KEY_NEAR_LIMIT_SHARE,
+from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.judgement import (
+    Freshness,
+    KeyAttention,
+    Ranked,
     Status,
+    freshness,
     judge,
+    key_attention,
+    runway_level,
+    top_models,
+    top_providers,
 )
+from openrouter_exporter.core.ledger import Sample
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading, Snapshot
 
 SCHEMA_VERSION = 1
-SCHEMA_ID = (
-    "https://github.com/openrouter-exporter/openrouter-exporter/blob/main/docs/status.schema.json"
-)
+#: The ``$id`` of docs/status.schema.json: a name, not an address to fetch.
+SCHEMA_ID = "urn:openrouter-exporter:status:1"
 HISTORY_DAYS = 30
 DAY = 86400.0
 HOUR = 3600.0
-TOP_MODELS = 5
-TOP_PROVIDERS = 5
-TOP_KEYS = 5
-# The same ages at which the OpenRouterDataStale alert warns (mixin/config.py; a test keeps
-# them equal): activity is polled every 30 minutes, the rest every minute.
-STALE_SECONDS = 30 * 60.0
-ACTIVITY_STALE_SECONDS = 6 * 3600.0
-
-
-class Sample(Protocol):
-    """One reading of ``/credits`` as the state keeps it."""
-
-    @property
-    def timestamp(self) -> float: ...
-    @property
-    def total_usage(self) -> float: ...
-    @property
-    def total_credits(self) -> float: ...
 
 
 SampleHistory = Callable[[str, float], Sequence[Sample]]
@@ -74,14 +62,6 @@ class Runway:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    runway_warning_days: float
-    runway_critical_days: float
-    balance_warning_usd: float | None
-    balance_critical_usd: float | None
-
-
-@dataclass(frozen=True)
 class BalancePoint:
     timestamp: float
     balance_usd: float
@@ -91,50 +71,6 @@ class BalancePoint:
 class DaySpend:
     day: date
     spend_usd: float
-
-
-@dataclass(frozen=True)
-class Ranked:
-    name: str
-    spend_usd: float
-    share: float  # of the total over the same span, 0..1
-
-
-@dataclass(frozen=True)
-class KeyStatus:
-    key_hash: str
-    name: str
-    disabled: bool
-    usage_usd: float | None
-    limit_usd: float | None
-    limit_remaining_usd: float | None
-    limit_reset: str
-    expires_at: float | None
-
-
-@dataclass(frozen=True)
-class Keys:
-    """The keys that matter, not all of them: lists are sorted most urgent first."""
-
-    total: int
-    near_limit: tuple[KeyStatus, ...]
-    expiring: tuple[KeyStatus, ...]  # within 7 days, or expired, and still enabled
-    disabled: tuple[KeyStatus, ...]
-    top_spenders: tuple[KeyStatus, ...]
-
-
-EndpointState = Literal["ok", "failing", "pending", "not_polled"]
-"""pending: no answer yet; not_polled: this account's key cannot read the endpoint."""
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    state: EndpointState
-    last_success: float | None
-    age_seconds: float | None
-    stale: bool
-    errors: Mapping[str, int]  # failed polls since start by reason; reasons never seen left out
 
 
 @dataclass(frozen=True)
@@ -149,16 +85,16 @@ class AccountStatus:
     daily_spend: tuple[DaySpend, ...]
     top_models: tuple[Ranked, ...]  # over the last 30 completed days
     top_providers: tuple[Ranked, ...]  # over everything the ledger holds
-    keys: Keys | None
-    endpoints: tuple[Endpoint, ...]
+    keys: KeyAttention | None
+    endpoints: tuple[Freshness, ...]
     latest_activity_day: date | None
 
     @property
-    def failing(self) -> tuple[Endpoint, ...]:
+    def failing(self) -> tuple[Freshness, ...]:
         return tuple(item for item in self.endpoints if item.state == "failing")
 
     @property
-    def stale(self) -> tuple[Endpoint, ...]:
+    def stale(self) -> tuple[Freshness, ...]:
         return tuple(item for item in self.endpoints if item.stale)
 
 
@@ -180,7 +116,6 @@ def build_status(snapshot: Snapshot, history: SampleHistory, now: float) -> Stat
 
 def _account(snapshot: AccountSnapshot, history: SampleHistory, now: float) -> AccountStatus:
     verdict = judge(snapshot)
-    thresholds = snapshot.thresholds
     credits = snapshot.credits
     return AccountStatus(
         name=snapshot.name,
@@ -191,41 +126,25 @@ def _account(snapshot: AccountSnapshot, history: SampleHistory, now: float) -> A
             if credits is not None
             else None
         ),
-        thresholds=Thresholds(
-            thresholds.runway_warning_days,
-            thresholds.runway_critical_days,
-            thresholds.balance_warning_usd,
-            thresholds.balance_critical_usd,
-        ),
+        thresholds=snapshot.thresholds,
         runways=tuple(
             Runway(
                 window=item.window,
                 burn_usd_per_day=item.burn_usd_per_day,
                 days_remaining=None if math.isinf(item.days_remaining) else item.days_remaining,
                 exhaustion_timestamp=item.exhaustion_timestamp,
-                level=runway_level(item.days_remaining, snapshot),
+                level=runway_level(item.days_remaining, snapshot.thresholds),
             )
             for item in snapshot.forecasts
         ),
         balance_history=hourly_balance(history(snapshot.name, now - HISTORY_DAYS * DAY)),
         daily_spend=_daily_spend(snapshot),
-        top_models=_top_models(snapshot),
-        top_providers=_top_providers(snapshot),
-        keys=key_status(snapshot.keys, now) if snapshot.keys is not None else None,
-        endpoints=tuple(
-            _endpoint(name, health.up, health.polled, health.last_success, health.errors, now)
-            for name, health in snapshot.health.items()
-        ),
+        top_models=top_models(snapshot) or (),
+        top_providers=top_providers(snapshot),
+        keys=key_attention(snapshot.keys, now) if snapshot.keys is not None else None,
+        endpoints=tuple(freshness(name, health, now) for name, health in snapshot.health.items()),
         latest_activity_day=snapshot.activity.latest_day if snapshot.activity else None,
     )
-
-
-def runway_level(days: float, snapshot: AccountSnapshot) -> Status:
-    if days < snapshot.thresholds.runway_critical_days:
-        return Status.CRITICAL
-    if days < snapshot.thresholds.runway_warning_days:
-        return Status.WARNING
-    return Status.OK
 
 
 def hourly_balance(samples: Iterable[Sample]) -> tuple[BalancePoint, ...]:
@@ -257,105 +176,6 @@ def _daily_spend(snapshot: AccountSnapshot) -> tuple[DaySpend, ...]:
     )
 
 
-def _ranked(spend: Mapping[str, float], top: int) -> tuple[Ranked, ...]:
-    total = sum(spend.values())
-    if total <= 0:
-        return ()
-    best = sorted(spend.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return tuple(Ranked(name, amount, amount / total) for name, amount in best if amount > 0)
-
-
-def _top_models(snapshot: AccountSnapshot) -> tuple[Ranked, ...]:
-    if snapshot.activity is None:
-        return ()
-    return _ranked(snapshot.activity.model_spend.get("30d", {}), TOP_MODELS)
-
-
-def _top_providers(snapshot: AccountSnapshot) -> tuple[Ranked, ...]:
-    spend: dict[str, float] = {}
-    for item in snapshot.model_totals or ():
-        spend[item.provider] = spend.get(item.provider, 0.0) + item.amounts.spend
-    return _ranked(spend, TOP_PROVIDERS)
-
-
-def _key(reading: KeyReading) -> KeyStatus:
-    return KeyStatus(
-        key_hash=reading.key_hash,
-        name=reading.name,
-        disabled=reading.disabled,
-        usage_usd=reading.usage,
-        limit_usd=reading.limit,
-        limit_remaining_usd=reading.limit_remaining,
-        limit_reset=reading.limit_reset,
-        expires_at=reading.expires_at,
-    )
-
-
-def key_status(readings: Sequence[KeyReading], now: float) -> Keys:
-    """Sort a thousand keys into the few that need a look (same rules as ``check``)."""
-    enabled = [item for item in readings if not item.disabled]
-    near_limit = sorted(
-        (
-            item
-            for item in enabled
-            if item.limit is not None
-            and item.limit_remaining is not None
-            and item.limit_remaining <= item.limit * KEY_NEAR_LIMIT_SHARE
-        ),
-        key=lambda item: ((item.limit_remaining or 0.0) / (item.limit or 1.0), item.name),
-    )
-    expiring = sorted(
-        (
-            item
-            for item in enabled
-            if item.expires_at is not None and item.expires_at - now < KEY_EXPIRY_SOON_SECONDS
-        ),
-        key=lambda item: (item.expires_at or 0.0, item.name),
-    )
-    disabled = sorted((item for item in readings if item.disabled), key=lambda item: item.name)
-    spenders = heapq.nsmallest(
-        TOP_KEYS,
-        (item for item in readings if item.usage is not None and item.usage > 0),
-        key=lambda item: (-(item.usage or 0.0), item.name),
-    )
-    return Keys(
-        total=len(readings),
-        near_limit=tuple(map(_key, near_limit)),
-        expiring=tuple(map(_key, expiring)),
-        disabled=tuple(map(_key, disabled)),
-        top_spenders=tuple(map(_key, spenders)),
-    )
-
-
-def _endpoint(
-    name: str,
-    up: bool,
-    polled: bool,
-    last_success: float | None,
-    errors: Mapping[str, int],
-    now: float,
-) -> Endpoint:
-    state: EndpointState
-    if not polled:
-        state = "not_polled"
-    elif up:
-        state = "ok"
-    elif any(errors.values()):
-        state = "failing"
-    else:
-        state = "pending"
-    age = None if last_success is None else max(0.0, now - last_success)
-    limit = ACTIVITY_STALE_SECONDS if name == "activity" else STALE_SECONDS
-    return Endpoint(
-        name=name,
-        state=state,
-        last_success=last_success,
-        age_seconds=age,
-        stale=polled and age is not None and age > limit,
-        errors={reason: count for reason, count in errors.items() if count > 0},
-    )
-
-
 # /status.json: the same facts, versioned (docs/status.schema.json describes it).
 
 
@@ -365,14 +185,14 @@ def _time(timestamp: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
 
 
-def _key_json(key: KeyStatus) -> dict[str, Any]:
+def _key_json(key: KeyReading) -> dict[str, Any]:
     return {
         "key_hash": key.key_hash,
         "name": key.name,
         "disabled": key.disabled,
-        "usage_usd": key.usage_usd,
-        "limit_usd": key.limit_usd,
-        "limit_remaining_usd": key.limit_remaining_usd,
+        "usage_usd": key.usage,
+        "limit_usd": key.limit,
+        "limit_remaining_usd": key.limit_remaining,
         "limit_reset": key.limit_reset or None,
         "expires_at": _time(key.expires_at),
     }
@@ -380,6 +200,28 @@ def _key_json(key: KeyStatus) -> dict[str, Any]:
 
 def _ranked_json(items: Iterable[Ranked]) -> list[dict[str, Any]]:
     return [{"name": i.name, "spend_usd": i.spend_usd, "share": i.share} for i in items]
+
+
+def _runway_json(account: AccountStatus) -> dict[str, Any]:
+    """The thresholds and the forecast windows against them."""
+    return {
+        "thresholds": {
+            "runway_warning_days": account.thresholds.runway_warning_days,
+            "runway_critical_days": account.thresholds.runway_critical_days,
+            "balance_warning_usd": account.thresholds.balance_warning_usd,
+            "balance_critical_usd": account.thresholds.balance_critical_usd,
+        },
+        "runways": [
+            {
+                "window": item.window,
+                "burn_usd_per_day": item.burn_usd_per_day,
+                "days_remaining": item.days_remaining,
+                "exhaustion_at": _time(item.exhaustion_timestamp),
+                "status": item.level.name.lower(),
+            }
+            for item in account.runways
+        ],
+    }
 
 
 def _account_json(account: AccountStatus) -> dict[str, Any]:
@@ -397,22 +239,7 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
             "balance_usd": balance.balance_usd,
             "fetched_at": _time(balance.fetched_at),
         },
-        "thresholds": {
-            "runway_warning_days": account.thresholds.runway_warning_days,
-            "runway_critical_days": account.thresholds.runway_critical_days,
-            "balance_warning_usd": account.thresholds.balance_warning_usd,
-            "balance_critical_usd": account.thresholds.balance_critical_usd,
-        },
-        "runways": [
-            {
-                "window": item.window,
-                "burn_usd_per_day": item.burn_usd_per_day,
-                "days_remaining": item.days_remaining,
-                "exhaustion_at": _time(item.exhaustion_timestamp),
-                "status": item.level.name.lower(),
-            }
-            for item in account.runways
-        ],
+        **_runway_json(account),
         "balance_history": [
             {"at": _time(item.timestamp), "balance_usd": item.balance_usd}
             for item in account.balance_history

@@ -1,5 +1,6 @@
-"""The README's panel tables ("What each panel tells") against the generated dashboards: one
-row per panel, and each row's metric column names exactly the metrics the panel reads."""
+"""The panel tables of docs/dashboards.md ("What each panel tells") against the generated
+dashboards: one row per panel, and each row's metric column names exactly the metrics the
+panel reads."""
 
 from __future__ import annotations
 
@@ -11,18 +12,18 @@ import pytest
 
 from tests.support.dashboards import Json, iter_panels, load_dashboards, metric_names, substitute
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "dashboards.md"
 DASHBOARDS = load_dashboards()
 #: The bold heading above a table names the dashboard its rows belong to.
 HEADINGS = {"Overview": "openrouter-overview.json", "Drill-down": "openrouter-drilldown.json"}
 _CITED = re.compile(r"\bALERTS\b|\bopenrouter_[a-z_*]+")
 
 
-def readme_rows() -> dict[str, dict[str, str]]:
-    """Dashboard file -> panel title -> the metric column, from the README's tables."""
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("### What each panel tells") :]
-    section = section[: section.index("\n## ")]
+def documented_rows() -> dict[str, dict[str, str]]:
+    """Dashboard file -> panel title -> the metric column, from the document's tables."""
+    text = DOCUMENT.read_text(encoding="utf-8")
+    section = text[text.index("\n## What each panel tells") :]
+    section = section.split("\n## ", 2)[1]
     rows: dict[str, dict[str, str]] = {file: {} for file in HEADINGS.values()}
     board = ""
     for line in section.splitlines():
@@ -32,7 +33,7 @@ def readme_rows() -> dict[str, dict[str, str]]:
         elif board and line.startswith("| ") and not line.startswith(("| panel |", "|---")):
             cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
             if cells[0] in rows[board]:
-                raise AssertionError(f"{cells[0]!r} has two rows in the README")
+                raise AssertionError(f"{cells[0]!r} has two rows in docs/dashboards.md")
             rows[board][cells[0]] = cells[-1]
     return rows
 
@@ -51,7 +52,7 @@ def cited(metric_column: str) -> set[str]:
     }
 
 
-ROWS = readme_rows()
+ROWS = documented_rows()
 PANELS = [
     (file, panel)
     for file, board in DASHBOARDS.items()
@@ -61,14 +62,14 @@ PANELS = [
 
 
 @pytest.mark.parametrize("file", sorted(DASHBOARDS))
-def test_readme_has_one_row_per_panel(file: str) -> None:
+def test_document_has_one_row_per_panel(file: str) -> None:
     titles = [p["title"] for p in iter_panels(DASHBOARDS[file]) if p["type"] != "row"]
 
     assert sorted(ROWS[file]) == sorted(titles)
 
 
 @pytest.mark.parametrize(("file", "panel"), PANELS, ids=[f"{f}:{p['title']}" for f, p in PANELS])
-def test_readme_row_names_exactly_the_metrics_the_panel_reads(file: str, panel: Json) -> None:
+def test_documented_row_names_exactly_the_metrics_the_panel_reads(file: str, panel: Json) -> None:
     reads = panel_metrics(DASHBOARDS[file], panel)
     names = cited(ROWS[file][panel["title"]])
 
