@@ -32,5 +32,6 @@ scripts/bootstrap.sh --test
 .venv/bin/mypy
 .venv/bin/lint-imports  # the layers and no import cycles: [tool.importlinter] in pyproject.toml
 # Most tests wait on processes and HTTP, so more workers than cores pay; tests sharing a
-# module-scoped fixture stay on one worker (tests/conftest.py).
-exec .venv/bin/pytest -n 4 --dist loadgroup "$@"
+# module-scoped fixture stay on one worker (tests/conftest.py); in collection order, so that
+# the minutes-long end-to-end tests (tests/e2e, collected first) start at once.
+exec .venv/bin/pytest -n 4 --dist loadgroup --no-loadscope-reorder "$@"
