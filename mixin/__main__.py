@@ -36,6 +36,13 @@ def main(argv: Sequence[str] | None = None, root: Path = REPO_ROOT) -> int:
         help="write nothing; exit 1 when a generated file differs from the committed one",
     )
     args = parser.parse_args(argv)
+    if root == REPO_ROOT and not (root / "pyproject.toml").is_file():
+        print(
+            "python -m mixin regenerates a checkout of the repository; from an installed "
+            "package, run: openrouter-exporter mixin --out DIR",
+            file=sys.stderr,
+        )
+        return 2
     files = [file for generator in GENERATORS for file in generator(DEFAULT)]
     if args.check:
         stale = [file.path for file in files if file.stale(root)]

@@ -62,10 +62,9 @@ class MixinConfig:
     runway_windows: tuple[str, ...] = ("24h", "7d")
     #: The oldest Grafana the dashboards are written for (``__requires``; schemaVersion 39).
     grafana_version: str = "10.4.0"
-    #: "Right now" row: the spend rate over this window against the usual rate (the 7d burn
-    #: rate), and the keys driving it. The alerts link to these panel ids on the overview.
-    spend_now_window: str = "10m"
-    usual_rate_window: str = "7d"
+    #: "Right now" row: the spend rates OpenRouterCreditsBurningFast reads (its recorded
+    #: series, coloured at its factors), and the keys driving it. The alerts link to these
+    #: panel ids on the overview.
     right_now_row_id: int = 100
     spend_now_panel_id: int = 101
     spend_now_ratio_panel_id: int = 102
@@ -73,9 +72,9 @@ class MixinConfig:
     keys_now_panel_id: int = 104
     #: How many keys the "right now" row lists.
     keys_now_count: int = 5
-    #: The spend rate now against the usual one: orange from 3x, red from 10x.
-    spend_now_warning_ratio: float = 3
-    spend_now_critical_ratio: float = 10
+    #: The rate window of per-key spend: key usage moves once per /keys listing, up to every
+    #: 6.6 minutes for many keys, so a window under twice that shows zeros and spikes.
+    key_rate_window: str = "15m"
     #: "Today" row (Analytics API): spend per model and per key x model since 00:00 UTC.
     #: Fixed ids, so that the runaway alerts can link to the model and pair panels.
     today_row_id: int = 110
@@ -96,9 +95,40 @@ class MixinConfig:
     #: A key is named as the runaway when it carries at least this share of the account's
     #: spend above the usual rate, over the first tier's long window.
     key_runaway_share: float = 0.5
+    #: Budgets (``budgets:`` in the exporter's config file): how long the spend must stay
+    #: at a threshold, and the forecast over one, before the alert fires. The forecast
+    #: moves with each day's spend, so it must hold for longer.
+    budget_threshold_for: str = "5m"
+    budget_forecast_for: str = "1h"
+    #: Spend anomalies: a key's or a model's spend rate over ``anomaly_window`` above
+    #: ``*_anomaly_factor`` times its usual rate and above the floor (USD per day), for a
+    #: series at least ``anomaly_min_history`` old (in days; more than half the week the
+    #: usual rate looks back on). A model's spend is the sum over many keys, smoother than
+    #: one key's, so a smaller factor already means something.
+    anomaly_window: str = "15m"
+    anomaly_for: str = "5m"
+    key_anomaly_factor: float = 5
+    model_anomaly_factor: float = 2.5
+    anomaly_floor_usd_per_day: float = 10
+    anomaly_min_history: str = "4d"
     #: How long a scrape target that served the exporter's build_info is remembered: a job
     #: that served it within this time and serves it no more is "down".
     exporter_memory: str = "7d"
+    #: The labels that tell one exporter deployment from another in OpenRouterExporterDown:
+    #: a job of the same name in another cluster or namespace never hides an outage. Labels
+    #: your targets lack are empty on both sides and harmless.
+    exporter_group_labels: tuple[str, ...] = ("cluster", "namespace", "job")
+    #: How long an exporter may be away before it pages: longer than a restart and than
+    #: the shipped Kubernetes Deployment's comeback after a node failure (Recreate and a
+    #: ReadWriteOnce volume re-attach: about 6 minutes).
+    exporter_down_for: str = "15m"
+    #: Label matchers added to the key series the key alerts read (OpenRouterKeyLimitLow,
+    #: OpenRouterKeyExpiringSoon, OpenRouterKeySpendRunaway), to include or exclude keys:
+    #: ``key_name!~"sandbox-.*"`` leaves alone keys whose limit is meant to be hit.
+    key_selector: str = ""
+    #: The severity of the key alerts' critical tier (at the limit, expiring within a day);
+    #: ``warning`` keeps keys off the pager.
+    key_critical_severity: str = "critical"
 
 
 DEFAULT = MixinConfig()

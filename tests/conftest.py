@@ -78,6 +78,8 @@ def simulator_env(sim: Simulator, state_dir: Path, *, key: str = "management") -
         # Off unless a test turns it on: with it, today's figures move the per-model
         # counters, which tests of /activity alone compare with its rows.
         "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL": "0",
+        # Off unless a test turns it on: workspaces, budgets and guardrails add endpoints.
+        "OPENROUTER_EXPORTER_LIMITS_INTERVAL": "0",
         "OPENROUTER_EXPORTER_STATE_DIR": str(state_dir),
         "OPENROUTER_EXPORTER_LOG_LEVEL": "info",
     }

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from mixin.alerts.anomalies import anomaly_rules
+from mixin.alerts.budgets import budget_rules
 from mixin.alerts.credits import credit_rules
 from mixin.alerts.exporter import exporter_rules
 from mixin.alerts.keys import key_rules, runaway_key_alert
@@ -41,6 +43,8 @@ def rule_groups(config: MixinConfig) -> dict[str, Any]:
                 "rules": [*credit_rules(config), runaway_key_alert(config)],
             },
             {"name": "openrouter-keys", "rules": key_rules(config)},
+            {"name": "openrouter-budgets", "rules": budget_rules(config)},
+            {"name": "openrouter-anomalies", "rules": anomaly_rules(config)},
             {"name": "openrouter-exporter", "rules": exporter_rules(config)},
         ]
     }
@@ -62,17 +66,21 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def render(config: MixinConfig) -> str:
-    """The rule file's text for ``config``."""
-    body = yaml.dump(
-        rule_groups(config),
+def dump(document: dict[str, Any]) -> str:
+    """YAML as the rule file is written: block style, literal blocks for multi-line text."""
+    return yaml.dump(
+        document,
         Dumper=_Dumper,
         sort_keys=False,
         default_flow_style=False,
         allow_unicode=True,
         width=4096,
     )
-    return HEADER + "\n" + body
+
+
+def render(config: MixinConfig) -> str:
+    """The rule file's text for ``config``."""
+    return HEADER + "\n" + dump(rule_groups(config))
 
 
 def generate(config: MixinConfig) -> list[GeneratedFile]:

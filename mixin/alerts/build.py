@@ -37,19 +37,28 @@ def alert(
     description: str,
     *,
     per_account: bool = True,
+    per_key: bool = False,
+    labels: dict[str, str] | None = None,
 ) -> Rule:
-    """An alerting rule with the four annotations every alert carries."""
+    """An alerting rule with the four annotations every alert carries. The summary is what
+    a pager shows: the account (the key, where there is one) and the figure that matters."""
     expr = with_selector(expr.strip(), config.selector)
     runbook = runbook_annotation(config, name)
     return {
         "alert": name,
         "expr": expr + "\n" if "\n" in expr else expr,
         "for": duration,
-        "labels": {"severity": severity},
+        "labels": {"severity": severity, **(labels or {})},
         "annotations": {
-            "summary": summary,
+            "summary": template_with_selector(summary, config.selector),
             "description": template_with_selector(description, config.selector),
             **runbook,
-            "dashboard_url": dashboard_url(config.grafana_url, config.overview_uid, per_account),
+            # A key alert opens the drill-down with its key selected, the others the overview.
+            "dashboard_url": dashboard_url(
+                config.grafana_url,
+                config.drilldown_uid if per_key else config.overview_uid,
+                per_account,
+                per_key,
+            ),
         },
     }

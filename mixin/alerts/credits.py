@@ -68,104 +68,104 @@ def _tier(tier: BurnWindows, severity: str) -> str:
     runway = f'{SECONDS_PER_DAY} * openrouter_runway_threshold_days{{severity="{severity}"}}'
     long_, short, usual = spend_rate(tier.long), spend_rate(tier.short), usual_rate(tier.long)
     factor = f"{tier.factor:g}"
-    return f"""(
-    {long_} / {usual} > {factor}
-    and {short} / {usual} > {factor}
-    and (openrouter_balance_usd > 0) / {long_} < ignoring (severity) {runway}
-    and (openrouter_balance_usd > 0) / {short} < ignoring (severity) {runway}
-  )"""
+    # The value is the long window's multiple of the usual rate: the figure that crossed.
+    return f"""
+{long_} / {usual} > {factor}
+and {short} / {usual} > {factor}
+and (openrouter_balance_usd > 0) / {long_} < ignoring (severity) {runway}
+and (openrouter_balance_usd > 0) / {short} < ignoring (severity) {runway}
+"""
 
 
-def _burn_description(config: MixinConfig, severity: str) -> str:
-    fast = config.burn_tiers[0]
-    now, recent = spend_rate(fast.short), spend_rate(fast.long)
-    per_day = f"* {SECONDS_PER_DAY}"
-    top_keys = listing(
-        f"topk(3, rate(openrouter_key_usage_usd_total{{account=%q}}[{fast.long}]) {per_day} > 0)",
-        f"{{{{ .Labels.key_name }}}} ({{{{ .Labels.key_hash }}}}) {{{{ .Value {DOLLARS} }}}}/day",
-        "none seen yet (key spend is read from /keys)",
-    )
-    # Today's figures from the Analytics API move the per-model counters within minutes;
-    # without them the counters move once a day, and the last completed day is what is known.
-    model_rates = (
-        "sum by (model) (max without (instance, job) "
-        f"(rate(openrouter_model_spend_usd_total{{account=%q}}[{fast.long}])))"
-    )
-    top_models = listing_or(
-        f"topk(3, {model_rates} {per_day} > 0)",
-        f"over the last {fast.long}: ",
-        f"{{{{ .Labels.model }}}} {{{{ .Value {DOLLARS} }}}}/day",
-        "on the last completed UTC day: "
-        + listing(
-            'topk(3, openrouter_model_window_spend_usd{account=%q,window="1d"} > 0)',
-            f"{{{{ .Labels.model }}}} {{{{ .Value {DOLLARS} }}}}",
-            "unknown",
-        ),
-    )
-    gone_in = f"(openrouter_balance_usd{{account=%q}} > 0) / {recent}{{account=%q}}"
-    twice = f"{ACCOUNT} {ACCOUNT}"
-    action = (
-        "Disable the key that drives it or lower its limit in OpenRouter, then top up."
-        if severity == "critical"
-        else "Check that the key that drives it is meant to spend this much."
-    )
-    return sentences(
-        "Account {{ $labels.account }} is spending",
-        '{{ if lt $value 1000.0 }}{{ printf "%.1f" $value }}x{{ else }}many times{{ end }}',
-        "its usual rate:",
-        f"{first_money(f'{now}{{account=%q}} {per_day}')}/day over the last {fast.short},",
-        f"{first_money(f'{recent}{{account=%q}} {per_day}')}/day over the last {fast.long},",
-        f"usually {first_money(f'{usual_rate(fast.long)}{{account=%q}} {per_day}')}/day",
-        "(the highest of the 7-day mean and this time yesterday and a week ago).",
-        f"Balance: {first_money('openrouter_balance_usd{account=%q}')}.",
-        f"At the spend rate of the last {fast.long} it is gone in",
-        first_value(gone_in, "humanizeDuration", twice, "an unknown time"),
-        "(around "
-        + first_value(f"time() + {gone_in}", "humanizeTimestamp", twice, "an unknown time")
-        + ").",
-        f"Top keys over the last {fast.long}: {top_keys}.",
-        f"Top models {top_models}.",
-        action,
-    )
-
-
-def burn_rate_alerts(config: MixinConfig) -> list[Rule]:
-    rules = []
-    for severity, summary in (
-        ("warning", "OpenRouter spend is running far above its usual rate."),
-        ("critical", "OpenRouter spend is running away: credits run out within a day."),
-    ):
-        expr = "\n  or\n  ".join(_tier(tier, severity) for tier in config.burn_tiers)
-        rules.append(
-            alert(
-                config,
-                "OpenRouterCreditsBurningFast",
-                severity,
-                f"(\n  {expr}\n)",
-                config.burn_for,
-                summary,
-                _burn_description(config, severity),
-            )
-        )
-    return rules
-
-
-def _runway_description(severity: str, action: str) -> str:
-    threshold = (
+def _runway_threshold(severity: str) -> str:
+    """The account's runway threshold of ``severity``, "3 days"."""
+    return (
         f'{{{{ with printf `openrouter_runway_threshold_days{{account=%q,severity="{severity}"}}`'
         " $labels.account | query }}{{ with . | first | value }}"
         '{{ printf "%g" . }} {{ if eq . 1.0 }}day{{ else }}days{{ end }}{{ end }}'
         "{{ else }}unknown{{ end }}"
     )
+
+
+def _gone_in(tier: BurnWindows) -> str:
+    gone_in = f"(openrouter_balance_usd{{account=%q}} > 0) / {spend_rate(tier.long)}{{account=%q}}"
+    return first_value(gone_in, "humanizeDuration", f"{ACCOUNT} {ACCOUNT}", "an unknown time")
+
+
+def _burn_description(tier: BurnWindows, severity: str) -> str:
+    per_day = f"* {SECONDS_PER_DAY}"
+    top_keys = listing(
+        f"topk(2, rate(openrouter_key_usage_usd_total{{account=%q}}[{tier.long}]) {per_day} > 0)",
+        f"{{{{ .Labels.key_name }}}} {{{{ .Value {DOLLARS} }}}}/day",
+        "none seen yet",
+    )
+    # Today's figures from the Analytics API move the per-model counters within minutes;
+    # without them the counters move once a day, and the last completed day is what is known.
+    model_rates = (
+        "sum by (model) (max without (instance, job) "
+        f"(rate(openrouter_model_spend_usd_total{{account=%q}}[{tier.long}])))"
+    )
+    top_models = listing_or(
+        f"topk(2, {model_rates} {per_day} > 0)",
+        "",
+        f"{{{{ .Labels.model }}}} {{{{ .Value {DOLLARS} }}}}/day",
+        listing(
+            'topk(2, openrouter_model_window_spend_usd{account=%q,window="1d"} > 0)',
+            f"{{{{ .Labels.model }}}} {{{{ .Value {DOLLARS} }}}} yesterday",
+            "unknown",
+        ),
+    )
+    action = (
+        "Disable the key that drives it or lower its limit, then top up."
+        if severity == "critical"
+        else "Check that the key that drives it is meant to spend this much."
+    )
+    return sentences(
+        f"Spend: {first_money(f'{spend_rate(tier.short)}{{account=%q}} {per_day}')}/day over",
+        f"{tier.short},",
+        f"{first_money(f'{spend_rate(tier.long)}{{account=%q}} {per_day}')}/day over {tier.long},",
+        f"usually {first_money(f'{usual_rate(tier.long)}{{account=%q}} {per_day}')}/day.",
+        f"Fires at {tier.factor:g}x over both windows when the balance",
+        f"({first_money('openrouter_balance_usd{account=%q}')}) would last less than the",
+        f"account's {severity} runway ({_runway_threshold(severity)}).",
+        f"Top keys ({tier.long}): {top_keys}. Top models: {top_models}.",
+        action,
+    )
+
+
+def burn_rate_alerts(config: MixinConfig) -> list[Rule]:
+    # One rule per tier: its windows and factor are labels, so the page says which tier
+    # fired, and its value is that tier's multiple of the usual rate.
+    return [
+        alert(
+            config,
+            "OpenRouterCreditsBurningFast",
+            severity,
+            _tier(tier, severity),
+            config.burn_for,
+            "{{ $labels.account }}: spending"
+            ' {{ if lt $value 1000.0 }}{{ printf "%.1f" $value }}x{{ else }}many times{{ end }}'
+            f" its usual rate over {tier.long}; credits gone in {_gone_in(tier)}",
+            _burn_description(tier, severity),
+            labels={
+                "long_window": tier.long,
+                "short_window": tier.short,
+                "factor": f"{tier.factor:g}",
+            },
+        )
+        for severity in ("warning", "critical")
+        for tier in config.burn_tiers
+    ]
+
+
+def _runway_description(severity: str, action: str) -> str:
     burn = 'openrouter_burn_rate_usd_per_day{{account=%q,window="{}"}}'
     return sentences(
-        'Account {{ $labels.account }} has {{ printf "%.1f" $value }} days of credits left',
-        f"({severity} threshold: {threshold}).",
         f"Balance: {first_money('openrouter_balance_usd{account=%q}')}.",
         f"Burn rate: {first_money(burn.format('24h'), fallback='n/a', unit='/day')}",
         "over the last 24h,",
         f"{first_money(burn.format('7d'), fallback='n/a', unit='/day')} over the last 7 days.",
-        "At that pace they run out around",
+        "At the faster of the two they run out around",
         first_value(
             'min(openrouter_exhaustion_timestamp_seconds{account=%q,window=~"24h|7d"})',
             "humanizeTimestamp",
@@ -182,71 +182,57 @@ def runway_alerts(config: MixinConfig) -> list[Rule]:
     # a team cuts its spend. `min without (window)` keeps the alert's identity when the
     # pessimistic window changes. +Inf (zero burn) and NaN never compare below a threshold.
     # for: 5m rides out one bad reading; the input is already a smoothed forecast.
-    rules = []
-    for severity, summary, action in (
-        (
-            "warning",
-            "OpenRouter credits will run out within the warning runway.",
-            "Plan a credit purchase now, or lower the spend.",
-        ),
-        (
-            "critical",
-            "OpenRouter credits will run out within the critical runway.",
-            "Buy credits now, or lower the spend.",
-        ),
-    ):
-        rules.append(
-            alert(
-                config,
-                "OpenRouterCreditsRunwayLow",
-                severity,
-                f"""
+    return [
+        alert(
+            config,
+            "OpenRouterCreditsRunwayLow",
+            severity,
+            f"""
 min without (window) (openrouter_days_remaining{{window=~"24h|7d"}})
   < ignoring (severity) openrouter_runway_threshold_days{{severity="{severity}"}}
 """,
-                "5m",
-                summary,
-                _runway_description(severity, action),
-            )
+            "5m",
+            '{{ $labels.account }}: {{ printf "%.1f" $value }} days of credits left'
+            f" ({severity} under {_runway_threshold(severity)})",
+            _runway_description(severity, action),
         )
-    return rules
+        for severity, action in (
+            ("warning", "Plan a credit purchase now, or lower the spend."),
+            ("critical", "Buy credits now, or lower the spend."),
+        )
+    ]
 
 
 def floor_alerts(config: MixinConfig) -> list[Rule]:
     # Opt-in: openrouter_balance_threshold_usd exists only where a floor is configured.
-    rules = []
-    for severity, action in (("warning", "Buy credits."), ("critical", "Buy credits now.")):
-        rules.append(
-            alert(
-                config,
-                "OpenRouterBalanceBelowFloor",
-                severity,
-                f"""
+    return [
+        alert(
+            config,
+            "OpenRouterBalanceBelowFloor",
+            severity,
+            f"""
 openrouter_balance_usd
   < ignoring (severity) openrouter_balance_threshold_usd{{severity="{severity}"}}
 """,
-                "5m",
-                f"OpenRouter balance is below the configured {severity} floor.",
-                sentences(
-                    f"The balance of account {{{{ $labels.account }}}} is {VALUE_DOLLARS},",
-                    f"below its {severity} floor of",
-                    first_money(
-                        f'openrouter_balance_threshold_usd{{account=%q,severity="{severity}"}}',
-                        fallback="?",
-                    )
-                    + ".",
-                    "Burn rate:",
-                    first_money(
-                        'openrouter_burn_rate_usd_per_day{account=%q,window="7d"}',
-                        fallback="n/a",
-                        unit="/day",
-                    )
-                    + " over the last 7 days.",
-                    action,
-                ),
-            )
+            "5m",
+            f"{{{{ $labels.account }}}}: balance {VALUE_DOLLARS}, below its {severity} floor of "
+            + first_money(
+                f'openrouter_balance_threshold_usd{{account=%q,severity="{severity}"}}',
+                fallback="?",
+            ),
+            sentences(
+                "Burn rate:",
+                first_money(
+                    'openrouter_burn_rate_usd_per_day{account=%q,window="7d"}',
+                    fallback="n/a",
+                    unit="/day",
+                )
+                + " over the last 7 days.",
+                action,
+            ),
         )
-    return rules
+        for severity, action in (("warning", "Buy credits."), ("critical", "Buy credits now."))
+    ]
 
 
 def exhausted_alert(config: MixinConfig) -> Rule:
@@ -258,9 +244,9 @@ def exhausted_alert(config: MixinConfig) -> Rule:
         "critical",
         "openrouter_balance_usd <= 0",
         "2m",
-        "OpenRouter credits are exhausted; requests fail with 402.",
+        f"{{{{ $labels.account }}}}: credits exhausted (balance {VALUE_DOLLARS});"
+        " requests fail with 402",
         sentences(
-            f"The balance of account {{{{ $labels.account }}}} is {VALUE_DOLLARS}.",
             "OpenRouter rejects requests to paid models with 402 (every request, free models",
             "included, while the balance is negative). Buy credits now; a card purchase can take",
             "up to an hour to show.",
@@ -282,17 +268,17 @@ and
 rate({SPEND}[1d]) * 86400 >= 1
 """,
         "30m",
-        "OpenRouter spend over the last 24h is several times the 7-day average.",
+        f"{{{{ $labels.account }}}}: spent {VALUE_DOLLARS}/day over the last 24h, "
+        + first_value(
+            f"(rate({SPEND}{{account=%q}}[1d]) * 86400) / ignoring (window) "
+            '(openrouter_burn_rate_usd_per_day{account=%q,window="7d"} > 0)',
+            'printf "%.1f"',
+            f"{ACCOUNT} {ACCOUNT}",
+            "many times",
+        )
+        + "x its 7-day average",
         sentences(
-            f"Account {{{{ $labels.account }}}} spent at {VALUE_DOLLARS}/day over the last 24h,",
-            first_value(
-                f"(rate({SPEND}{{account=%q}}[1d]) * 86400) / ignoring (window) "
-                '(openrouter_burn_rate_usd_per_day{account=%q,window="7d"} > 0)',
-                'printf "%.1f"',
-                f"{ACCOUNT} {ACCOUNT}",
-                "many times",
-            )
-            + "x its 7-day average of",
+            "The 7-day average is",
             first_money(
                 'openrouter_burn_rate_usd_per_day{account=%q,window="7d"}',
                 fallback="n/a",

@@ -8,7 +8,7 @@ and is held to the same limits.
 
 from __future__ import annotations
 
-from mixin.alerts.build import Rule, alert
+from mixin.alerts.build import Rule, alert, record
 from mixin.alerts.templates import first_label, sentences
 from mixin.config import MixinConfig
 
@@ -16,6 +16,9 @@ SLOW_ENDPOINTS = {"activity": "activity_stale_warning_seconds"}
 """Endpoints polled rarely, and the MixinConfig field with their stale-data limit."""
 
 _SLOW = "|".join(SLOW_ENDPOINTS)
+_STALE_SUMMARY = (
+    "{{ $labels.account }}: /{{ $labels.endpoint }} data is {{ humanizeDuration $value }} old"
+)
 
 
 def auth_alert(config: MixinConfig) -> Rule:
@@ -37,10 +40,9 @@ sum without (reason) (
 ) > 0
 """,
         "10m",
-        "OpenRouter rejects the exporter's API key.",
+        "{{ $labels.account }}: OpenRouter rejects the exporter's key on /{{ $labels.endpoint }}",
         sentences(
-            "Requests from the exporter to OpenRouter /{{ $labels.endpoint }} for account",
-            "{{ $labels.account }} keep being rejected",
+            "Requests from the exporter to OpenRouter /{{ $labels.endpoint }} keep being rejected",
             "("
             + first_label(
                 "topk(1, sum by (reason) (increase(openrouter_api_errors_total"
@@ -75,10 +77,11 @@ unless ignoring (reason)
 changes(openrouter_api_errors_total{{reason="zero_credits"}}[1h]) > 0
 """,
         "30m",
-        "The exporter keeps failing to read the OpenRouter API.",
+        "{{ $labels.account }}: the exporter has failed to read /{{ $labels.endpoint }}"
+        " for 30 minutes",
         sentences(
-            "The exporter has failed to read OpenRouter /{{ $labels.endpoint }} for account",
-            "{{ $labels.account }} for at least 30 minutes (most frequent reason in the last",
+            "The exporter keeps failing to read OpenRouter /{{ $labels.endpoint }} (most",
+            "frequent reason in the last",
             "hour: "
             + first_label(
                 "topk(1, sum by (reason) (increase(openrouter_api_errors_total"
@@ -114,12 +117,8 @@ or
 {slow}
 """,
             "5m",
-            "The exporter's OpenRouter data is stale.",
-            sentences(
-                "The last successful read of OpenRouter /{{ $labels.endpoint }} for account",
-                "{{ $labels.account }} was {{ humanizeDuration $value }} ago. Metrics based on",
-                "it are frozen at that time.",
-            ),
+            _STALE_SUMMARY,
+            "Metrics based on it are frozen at the last successful read.",
         ),
         alert(
             config,
@@ -129,27 +128,46 @@ or
 time() - {last}{{endpoint!~"{_SLOW}"}} > {config.stale_critical_seconds:g}
 """,
             "5m",
-            "The exporter has not read OpenRouter for hours; credit alerts are blind.",
+            _STALE_SUMMARY + "; credit alerts are blind",
             sentences(
-                "The last successful read of OpenRouter /{{ $labels.endpoint }} for account",
-                "{{ $labels.account }} was {{ humanizeDuration $value }} ago. The balance,",
-                "forecast and credit alerts are frozen at that time: check the balance in",
-                "OpenRouter's settings by hand and fix the exporter.",
+                "The balance, forecast and credit alerts are frozen at the last successful read:",
+                "check the balance in OpenRouter's settings by hand and fix the exporter.",
             ),
         ),
     ]
+
+
+def exporter_seen(config: MixinConfig) -> str:
+    """The recorded memory of every target that served the exporter's build_info."""
+    return f"instance:openrouter_exporter_build_info:last_over_time{config.exporter_memory}"
+
+
+def exporter_seen_rule(config: MixinConfig) -> Rule:
+    # One scan of the memory per evaluation, here, instead of one per use in the alert.
+    by = ", ".join((*config.exporter_group_labels, "instance"))
+    return record(
+        config,
+        exporter_seen(config),
+        f"max by ({by}) (last_over_time(openrouter_exporter_build_info[{config.exporter_memory}]))",
+    )
 
 
 def exporter_down_alert(config: MixinConfig) -> Rule:
     # Only where an exporter was scraped: a Prometheus that never scraped one (a rule file
     # picked up by several Prometheus servers) stays quiet, which absent() could not do.
     #  1. a target that served build_info within the memory is down (up == 0);
-    #  2. a job that served build_info within the memory serves none now (target gone from
-    #     service discovery, scrape job deleted), unless 1. explains it.
-    # Per job in 2., not per instance: a pod rescheduled under a new address is not "gone".
-    build_info = "openrouter_exporter_build_info"
-    memory = config.exporter_memory
-    down = f"up == 0\n  and on (job, instance) last_over_time({build_info}[{memory}])"
+    #  2. a deployment (job, namespace, cluster: exporter_group_labels) that served
+    #     build_info within the memory serves none now (target gone from service discovery,
+    #     scrape job deleted), unless 1. explains it.
+    # Per deployment in 2., not per instance: a pod rescheduled under a new address is not
+    # "gone"; the same job name elsewhere is another deployment and hides nothing.
+    seen, memory = exporter_seen(config), config.exporter_memory
+    group = ", ".join(config.exporter_group_labels)
+    down = f"up == 0\n  and on ({group}, instance) {seen}"
+    where = "".join(
+        f"{{{{ with $labels.{label} }}}} {label} {{{{ . }}}}{{{{ end }}}}"
+        for label in config.exporter_group_labels
+    )
     return alert(
         config,
         "OpenRouterExporterDown",
@@ -160,20 +178,21 @@ def exporter_down_alert(config: MixinConfig) -> Rule:
 )
 or
 (
-  count by (job) (last_over_time({build_info}[{memory}]))
-  unless on (job) count by (job) ({build_info})
-  unless on (job) (
+  count by ({group}) ({seen})
+  unless on ({group}) count by ({group}) (openrouter_exporter_build_info)
+  unless on ({group}) (
     {down.replace(chr(10), chr(10) + "  ")}
   )
 )
 """,
-        "5m",
-        "The openrouter-exporter is down; nothing warns before credits run out.",
+        config.exporter_down_for,
+        "openrouter-exporter down:{{ if $labels.instance }} {{ $labels.instance }}{{ end }}"
+        + where
+        + "; no credit alert can fire.",
         sentences(
             "{{ if $labels.instance }}Prometheus cannot scrape the openrouter-exporter at",
-            "{{ $labels.instance }} (job {{ $labels.job }}).{{ else }}No target of job",
-            "{{ $labels.job }} serves the openrouter-exporter any more (it did within the last",
-            f"{memory}).{{{{ end }}}}",
+            "{{ $labels.instance }}.{{ else }}No target serves the openrouter-exporter any more",
+            f"(one did within the last {memory}).{{{{ end }}}}",
             "Without it there is no balance, no forecast and no credit alert. Check the",
             "process or container, its logs and /healthz.",
         ),
@@ -186,5 +205,6 @@ def exporter_rules(config: MixinConfig) -> list[Rule]:
         auth_alert(config),
         api_errors_alert(config),
         *stale_alerts(config),
+        exporter_seen_rule(config),
         exporter_down_alert(config),
     ]

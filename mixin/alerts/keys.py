@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from mixin.alerts.build import Rule, alert
 from mixin.alerts.credits import spend_rate, usual_rate
 from mixin.alerts.templates import KEY, first_money, first_value, sentences
@@ -10,19 +12,34 @@ from mixin.config import SECONDS_PER_DAY, MixinConfig
 _ENABLED = "unless on (account, key_hash) (openrouter_key_disabled == 1)"
 
 
-def _limit_description(ending: str) -> str:
-    remaining = first_money(
-        "openrouter_key_limit_remaining_usd{account=%q,key_hash=%q}", KEY, fallback="?"
+_REMAINING = first_money(
+    "openrouter_key_limit_remaining_usd{account=%q,key_hash=%q}", KEY, fallback="?"
+)
+_LIMIT = first_money("openrouter_key_limit_usd{account=%q,key_hash=%q}", KEY, fallback="?")
+_KEY_SUMMARY = "{{ $labels.account }}: key {{ $labels.key_name }}"
+
+
+def _keys(config: MixinConfig, expr: str) -> str:
+    """``expr`` with the key selector added to its ``openrouter_key_*`` series."""
+    if not config.key_selector:
+        return expr
+    return re.sub(
+        r"(?<![\w:])(openrouter_key_(?:limit_remaining_usd|limit_usd|expiry_timestamp_seconds"
+        r"|usage_usd_total))(\{)?",
+        lambda m: f"{m.group(1)}{{{config.key_selector}" + ("," if m.group(2) else "}"),
+        expr,
     )
-    limit = first_money("openrouter_key_limit_usd{account=%q,key_hash=%q}", KEY, fallback="?")
+
+
+def _limit_description(ending: str) -> str:
     reset = (
         "{{ with printf `openrouter_key_info{account=%q,key_hash=%q}` $labels.account "
         '$labels.key_hash | query }}{{ with . | first | label "limit_reset" }}{{ . }} '
         "(00:00 UTC){{ else }}never{{ end }}{{ else }}never{{ end }}"
     )
     return sentences(
-        "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) of account {{ $labels.account }}",
-        f"has {remaining} left of its {limit} limit ({{{{ $value | humanizePercentage }}}}).",
+        "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) has",
+        "{{ $value | humanizePercentage }} of its limit left.",
         f"Limit reset: {reset}.",
         ending,
     )
@@ -39,30 +56,38 @@ def limit_alerts(config: MixinConfig) -> list[Rule]:
             config,
             "OpenRouterKeyLimitLow",
             "warning",
-            f"""
+            _keys(
+                config,
+                f"""
 {_LEFT} < {config.key_near_limit_ratio:g}
 {_ENABLED}
 """,
+            ),
             "15m",
-            "An OpenRouter API key is close to its spending limit.",
+            f"{_KEY_SUMMARY} has {_REMAINING} left of its {_LIMIT} limit",
             _limit_description(
                 'Once it is reached, requests with this key fail with 403 "Key limit exceeded".'
             ),
+            per_key=True,
         ),
         alert(
             config,
             "OpenRouterKeyLimitLow",
-            "critical",
-            f"""
+            config.key_critical_severity,
+            _keys(
+                config,
+                f"""
 {_LEFT} < {config.key_at_limit_ratio:g}
 {_ENABLED}
 """,
+            ),
             "5m",
-            "An OpenRouter API key has reached its spending limit; its requests fail.",
+            f"{_KEY_SUMMARY} is at its {_LIMIT} limit ({_REMAINING} left); its requests fail",
             _limit_description(
                 'Requests with this key fail with 403 "Key limit exceeded": raise the limit or'
                 " switch the workload to another key."
             ),
+            per_key=True,
         ),
     ]
 
@@ -71,44 +96,50 @@ def expiry_alerts(config: MixinConfig) -> list[Rule]:
     # The value is days until expiry, negative once expired; an expired key that is still
     # enabled keeps firing until it is disabled or deleted (the clean-up the runbook asks).
     description = sentences(
-        "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) of account {{ $labels.account }}",
-        '{{ if gt $value 0.0 }}expires in {{ printf "%.1f" $value }} days{{ else }}has expired'
-        "{{ end }}",
-        "("
-        + first_value(
+        "Key {{ $labels.key_name }} ({{ $labels.key_hash }})",
+        "{{ if gt $value 0.0 }}expires{{ else }}expired{{ end }}",
+        first_value(
             "openrouter_key_expiry_timestamp_seconds{account=%q,key_hash=%q}",
             "humanizeTimestamp",
             KEY,
-            "?",
+            "at an unknown time",
         )
-        + ").",
+        + ".",
         "Requests with an expired key fail with 401: create a replacement, roll it out, then",
         "disable or delete this key.",
+    )
+    summary = (
+        f"{_KEY_SUMMARY}"
+        ' {{ if gt $value 0.0 }}expires in {{ printf "%.1f" $value }} days'
+        "{{ else }}expired "
+        + first_value(
+            "time() - openrouter_key_expiry_timestamp_seconds{account=%q,key_hash=%q}",
+            "humanizeDuration",
+            KEY,
+            "a while",
+        )
+        + " ago{{ end }}"
     )
     return [
         alert(
             config,
             "OpenRouterKeyExpiringSoon",
             severity,
-            f"""
+            _keys(
+                config,
+                f"""
 (openrouter_key_expiry_timestamp_seconds - time()) / {SECONDS_PER_DAY} < {days:g}
 {_ENABLED}
 """,
+            ),
             "10m",
             summary,
             description,
+            per_key=True,
         )
-        for severity, days, summary in (
-            (
-                "warning",
-                config.key_expiry_warning_days,
-                "An OpenRouter API key expires within a week.",
-            ),
-            (
-                "critical",
-                config.key_expiry_critical_days,
-                "An OpenRouter API key expires within a day, or has expired.",
-            ),
+        for severity, days in (
+            ("warning", config.key_expiry_warning_days),
+            (config.key_critical_severity, config.key_expiry_critical_days),
         )
     ]
 
@@ -122,7 +153,7 @@ def runaway_key_alert(config: MixinConfig) -> Rule:
     tier = config.burn_tiers[0]
     long_, short, usual = spend_rate(tier.long), spend_rate(tier.short), usual_rate(tier.long)
     runway = f'{SECONDS_PER_DAY} * openrouter_runway_threshold_days{{severity="warning"}}'
-    key_rate = f"rate(openrouter_key_usage_usd_total[{tier.long}])"
+    key_rate = _keys(config, f"rate(openrouter_key_usage_usd_total[{tier.long}])")
     return alert(
         config,
         "OpenRouterKeySpendRunaway",
@@ -140,18 +171,19 @@ and ignoring (key_hash, key_name)
 )
 """,
         config.burn_for,
-        "One OpenRouter API key drives a runaway in spend.",
+        f"{_KEY_SUMMARY} drives a runaway: "
+        + first_money(
+            f"rate(openrouter_key_usage_usd_total{{account=%q,key_hash=%q}}[{tier.long}])"
+            f" * {SECONDS_PER_DAY}",
+            KEY,
+        )
+        + f"/day over {tier.long}",
         sentences(
-            "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) of account {{ $labels.account }}",
-            "spends",
-            first_money(
-                f"{key_rate.replace('[', '{account=%q,key_hash=%q}[')} * {SECONDS_PER_DAY}",
-                KEY,
-            )
-            + f"/day over the last {tier.long},",
+            "Key {{ $labels.key_name }} ({{ $labels.key_hash }}) carries",
             "{{ $value | humanizePercentage }} of the account's spend above its usual rate.",
             "Disable the key or lower its limit in OpenRouter if this spend is not intended.",
         ),
+        per_key=True,
     )
 
 

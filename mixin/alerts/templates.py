@@ -56,10 +56,15 @@ def listing_or(query: str, intro: str, item: str, otherwise: str, args: str = AC
     )
 
 
-def dashboard_url(grafana_url: str, uid: str, per_account: bool = True) -> str:
+def dashboard_url(
+    grafana_url: str, uid: str, per_account: bool = True, per_key: bool = False
+) -> str:
     """The dashboard link: the configured Grafana URL, else Prometheus' external label
-    ``grafana_url``; with neither the annotation is empty (no link rather than a wrong one)."""
+    ``grafana_url``; with neither the annotation is empty (no link rather than a wrong one).
+    ``per_key``: the key selected too (the drill-down's ``key`` variable is the key hash)."""
     query = "?var-account={{ $labels.account | urlquery }}" if per_account else ""
+    if per_key:
+        query += "&var-key={{ $labels.key_hash | urlquery }}"
     path = f"/d/{uid}{query}"
     if grafana_url:
         return grafana_url.rstrip("/") + path

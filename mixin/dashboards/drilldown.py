@@ -109,13 +109,16 @@ def headline(config: MixinConfig, models: Series, keys: Series, grid: Grid) -> N
             stat(
                 "Selected keys: spend rate per day",
                 "What the selected keys spend now, in USD per day: the rate of "
-                "`openrouter_key_usage_usd_total` times 86400. Empty when the exporter is not "
+                f"`openrouter_key_usage_usd_total` over {config.key_rate_window} (key usage moves "
+                "once per /keys listing) times 86400. Empty when the exporter is not "
                 "scraped or its latest key poll failed (`openrouter_up`).",
                 [
                     Target(
                         "sum("
                         + keys.guarded(
-                            f"{rate(KEY_LABELS, usage)} * {SECONDS_PER_DAY}", KEY_ENDPOINTS
+                            f"{rate(KEY_LABELS, usage, config.key_rate_window)} "
+                            f"* {SECONDS_PER_DAY}",
+                            KEY_ENDPOINTS,
                         )
                         + ")",
                         "USD per day",
@@ -183,6 +186,8 @@ def model_panels(config: MixinConfig, models: Series, ledger: Series, grid: Grid
         extra = () if window is None else (f'window="{window}"',)
         return dedup(model_labels, models(metric, *extra))
 
+    request_counter = ledger("openrouter_model_requests_total")
+
     def ledger_total(metric: str) -> str:
         return f"sum by (model) ({dedup(ledger_labels, ledger(metric))})"
 
@@ -243,11 +248,14 @@ def model_panels(config: MixinConfig, models: Series, ledger: Series, grid: Grid
                 "Mean requests per day over the last 7 completed UTC days: the 7-day spend "
                 '(`openrouter_model_window_spend_usd` with window="7d") divided by the mean '
                 "cost of one request over the same days (`openrouter_model_cost_per_request_usd`), "
-                "divided by 7.",
+                "divided by 7. A free model (no cost per request) counts its requests instead: "
+                "the 7-day increase of `openrouter_model_requests_total`.",
                 [
                     Target(
                         f"sum by (model) ({per_model('openrouter_model_window_spend_usd', '7d')} "
-                        f"/ {per_model('openrouter_model_cost_per_request_usd')}) / 7",
+                        f"/ ({per_model('openrouter_model_cost_per_request_usd')} > 0)) / 7\nor "
+                        "sum by (model) "
+                        f"({increase(ledger_labels, request_counter, '7d')}) / 7",
                         "{{model}}",
                     )
                 ],
@@ -304,6 +312,7 @@ def model_panels(config: MixinConfig, models: Series, ledger: Series, grid: Grid
 
 
 def key_panels(config: MixinConfig, keys: Series, grid: Grid) -> None:
+    usage = keys("openrouter_key_usage_usd_total")
     legend = "{{key_name}} ({{key_hash}}) · {{account}}"
     grid.row("Keys")
     grid.band(
@@ -313,13 +322,14 @@ def key_panels(config: MixinConfig, keys: Series, grid: Grid) -> None:
             timeseries(
                 "Spend rate by key (real time)",
                 "What each key spends now, in USD per day: the rate of "
-                "`openrouter_key_usage_usd_total` times 86400, while the exporter is scraped and "
+                f"`openrouter_key_usage_usd_total` over {config.key_rate_window} (key usage moves "
+                "once per /keys listing) times 86400, while the exporter is scraped and "
                 "its key poll succeeds (`openrouter_up`).",
                 [
                     Target(
                         keys.guarded(
-                            f"{rate(KEY_LABELS, keys('openrouter_key_usage_usd_total'))} "
-                            f"* {SECONDS_PER_DAY}",
+                            rate(KEY_LABELS, usage, config.key_rate_window)
+                            + f" * {SECONDS_PER_DAY}",
                             KEY_ENDPOINTS,
                         ),
                         legend,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from mixin.alerts.credits import spend_rate, usual_rate
 from mixin.config import SECONDS_PER_DAY, MixinConfig
-from mixin.dashboards import today
+from mixin.dashboards import budgets, today
 from mixin.dashboards.frame import dashboard, dashboard_link, drilldown_url, runbooks_links
 from mixin.dashboards.panels import (
     USD_PER_DAY,
@@ -258,31 +259,40 @@ def data_age_stat(config: MixinConfig, s: Series) -> Json:
     )
 
 
+def recorded(s: Series, name: str) -> str:
+    """A spend-rate series the alert rules record (``account:...``), in USD per day, one per
+    account: the figures OpenRouterCreditsBurningFast compares."""
+    return f"{dedup('account', s(name))} * {SECONDS_PER_DAY}"
+
+
 def spend_now(config: MixinConfig, s: Series) -> str:
-    """USD per day spent over the last minutes, per account, while the exporter is live."""
-    used = rate("account", s("openrouter_credits_used_usd_total"), config.spend_now_window)
-    return s.guarded(f"{used} * {SECONDS_PER_DAY}", "credits")
-
-
-def usual_spend(config: MixinConfig, s: Series) -> str:
-    window = f'window="{config.usual_rate_window}"'
-    return dedup("account", s("openrouter_burn_rate_usd_per_day", window))
+    """USD per day spent over the runaway tier's short window, while the exporter is live."""
+    return s.guarded(recorded(s, spend_rate(config.burn_tiers[0].short)), "credits")
 
 
 def right_now(config: MixinConfig, s: Series, grid: Grid) -> None:
-    """Spend over the last minutes against the usual rate, and the keys driving it: the
-    panels the fast-burn alerts link to (fixed ids, see :class:`mixin.config.MixinConfig`)."""
-    window = config.spend_now_window
-    usual = config.usual_rate_window
+    """Spend now against the usual rate, as the fast-burn alert reads them (its recorded
+    series, coloured at its factors), and the keys driving it: the panels the fast-burn
+    alerts link to (fixed ids, see :class:`mixin.config.MixinConfig`)."""
+    fast, slow = config.burn_tiers[0], config.burn_tiers[-1]
+    window, long_ = fast.short, fast.long
     now = spend_now(config, s)
+    over_long = s.guarded(recorded(s, spend_rate(long_)), "credits")
+    usual = recorded(s, usual_rate(long_))
     keys = s.guarded(
-        rate(KEY_LABELS, s("openrouter_key_usage_usd_total"), window) + f" * {SECONDS_PER_DAY}",
+        rate(KEY_LABELS, s("openrouter_key_usage_usd_total"), config.key_rate_window)
+        + f" * {SECONDS_PER_DAY}",
         KEY_ENDPOINTS,
     )
     ratio_steps = (
         (None, "green"),
-        (config.spend_now_warning_ratio, "orange"),
-        (config.spend_now_critical_ratio, "red"),
+        (slow.factor, "orange"),
+        (fast.factor, "red"),
+    )
+    recorded_note = (
+        "The series are recorded by the shipped alert rules "
+        f"(`{spend_rate(window)}`, `{spend_rate(long_)}`, `{usual_rate(long_)}`): load "
+        "alerts/openrouter-alerts.yml in Prometheus."
     )
     grid.row("Right now", panel_id=config.right_now_row_id)
     grid.band(
@@ -292,11 +302,10 @@ def right_now(config: MixinConfig, s: Series, grid: Grid) -> None:
             with_id(
                 stat(
                     f"Spending now, per day ({window})",
-                    f"What is being spent now, in USD per day: the rate of "
-                    f"`openrouter_credits_used_usd_total` over the last {window} times 86400 "
-                    "(account-wide credits used, which a top-up never moves). Empty when the "
-                    "exporter is not scraped or its latest /credits poll failed (`openrouter_up`): "
-                    "a rate would otherwise keep its last value for the whole window.",
+                    f"What is being spent now, in USD per day: the spend rate over the last "
+                    f"{window}, the short window of OpenRouterCreditsBurningFast's runaway tier. "
+                    f"{recorded_note} Empty when the exporter is not scraped or its latest "
+                    "/credits poll failed (`openrouter_up`).",
                     [Target(now, "{{account}}")],
                     unit="currencyUSD",
                     color_mode="none",
@@ -310,15 +319,15 @@ def right_now(config: MixinConfig, s: Series, grid: Grid) -> None:
             with_id(
                 stat(
                     "Now vs usual",
-                    f"The spend rate of the last {window} (`openrouter_credits_used_usd_total`) "
-                    f"divided by the usual one, the {usual} "
-                    f'burn rate (`openrouter_burn_rate_usd_per_day` with window="{usual}"). '
-                    f"Orange from {config.spend_now_warning_ratio:g}x, red from "
-                    f"{config.spend_now_critical_ratio:g}x: a runaway (a looping agent, a leaked "
-                    "key) shows here first. The keys driving it are listed next to it. Empty when "
-                    "the exporter is not scraped or its latest /credits poll failed "
-                    "(`openrouter_up`).",
-                    [Target(f"{now} / on (account) {usual_spend(config, s)}", "{{account}}")],
+                    f"The spend rate over the last {long_} divided by the usual one (the highest "
+                    "of the 7-day mean and this time yesterday and a week ago), as "
+                    f"OpenRouterCreditsBurningFast compares them: its runaway tier fires from "
+                    f"{fast.factor:g}x (red) over {long_} and {window}, its sustained tier from "
+                    f"{slow.factor:g}x (orange) over {slow.long} and {slow.short}, each when the "
+                    f"balance would also run out within the account's runway. {recorded_note} "
+                    "The keys driving it are listed next to it. Empty when the exporter is not "
+                    "scraped or its latest /credits poll failed (`openrouter_up`).",
+                    [Target(f"{over_long} / on (account) ({usual})", "{{account}}")],
                     unit="suffix:x",
                     steps=ratio_steps,
                     mappings=[value_map({"Infinity": ("no usual spend to compare", "orange")})],
@@ -331,14 +340,15 @@ def right_now(config: MixinConfig, s: Series, grid: Grid) -> None:
             8,
             with_id(
                 timeseries(
-                    f"Spend rate ({window}) vs usual ({usual})",
-                    f"USD per day: the rate of `openrouter_credits_used_usd_total` over {window} "
-                    f"(the line) against the usual rate, the {usual} burn rate from "
-                    "`openrouter_burn_rate_usd_per_day` (dashed). The rate ends when the exporter "
-                    "is not scraped or its /credits poll fails (`openrouter_up`).",
+                    f"Spend rate ({window}, {long_}) vs usual",
+                    f"USD per day: the spend rate over {window} and over {long_} (the lines) "
+                    "against the usual rate for that window (dashed), the series "
+                    f"OpenRouterCreditsBurningFast reads. {recorded_note} The rates end when "
+                    "the exporter is not scraped or its /credits poll fails (`openrouter_up`).",
                     [
-                        Target(now, "now · {{account}}"),
-                        Target(usual_spend(config, s), f"usual ({usual}) · {{{{account}}}}"),
+                        Target(now, f"{window} · {{{{account}}}}"),
+                        Target(usual, "usual · {{account}}"),
+                        Target(over_long, f"{long_} · {{{{account}}}}"),
                     ],
                     unit="currencyUSD",
                     axis_label=USD_PER_DAY,
@@ -353,8 +363,9 @@ def right_now(config: MixinConfig, s: Series, grid: Grid) -> None:
             8,
             with_id(
                 bargauge(
-                    f"Keys driving it ({window}), per day",
-                    f"The {config.keys_now_count} keys spending most over the last {window}, in "
+                    f"Keys driving it ({config.key_rate_window}), per day",
+                    f"The {config.keys_now_count} keys spending most over the last "
+                    f"{config.key_rate_window} (key usage moves once per /keys listing), in "
                     "USD per day: the rate of `openrouter_key_usage_usd_total` per key, named by "
                     "`key_name` with its `key_hash` (two keys may share a name). Empty when the "
                     "exporter is not scraped or its latest key poll failed (`openrouter_up`). "
@@ -743,6 +754,7 @@ def overview(config: MixinConfig) -> Json:
         8, (4, money["week"]), (7, money["share"]), (7, money["providers"]), (6, money["cost"])
     )
     today.overview_row(config, s, grid)
+    budgets.overview_row(config, s, grid)
     grid.row("Keys and alerts")
     grid.band(
         9,

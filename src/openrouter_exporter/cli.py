@@ -1,125 +1,49 @@
 """Command line: ``serve`` (the default), ``demo``, ``check``, ``simulator``, ``--check-config``.
 
-Exit status 2 means a bad configuration: one line on stderr for each problem, naming where
-the setting was written and what is wrong; never a secret.
+Exit status 2 means a bad configuration or command line: one line on stderr for each
+problem, naming where the setting was written and what is wrong; never a secret. ``check``
+exits as a monitoring plugin does (see :mod:`openrouter_exporter.check`): 3, UNKNOWN, there.
 """
 
-import argparse
 import asyncio
 import os
+import shlex
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import structlog
 
-from openrouter_exporter import __version__
 from openrouter_exporter.app import Exporter, serve
-from openrouter_exporter.config.catalogue import SETTINGS, SETTINGS_BY_KEY
+from openrouter_exporter.config.catalogue import SETTINGS_BY_KEY
 from openrouter_exporter.config.errors import ConfigError
 from openrouter_exporter.config.loader import load_config
+from openrouter_exporter.config.schema import Budget
 from openrouter_exporter.config.sources import FlagValue
 from openrouter_exporter.config.types import ExporterConfig
+from openrouter_exporter.core.budget_periods import period_bounds
 from openrouter_exporter.logsetup import configure_logging
+from openrouter_exporter.options import UsageError, build_parser, unknown_option
 from openrouter_exporter.polling.memory import limit_arenas
 from openrouter_exporter.serving.listeners import ListenError
 from openrouter_exporter.serving.web_config import WebConfig, load_web_config
 
 EXIT_CONFIG = 2
+EXIT_CHECK_UNKNOWN = 3  # a monitoring plugin's UNKNOWN: ``check`` cannot tell
+CHECK_LOG_LEVEL = "warning"
 # What demo mode uses where neither a flag nor a variable says otherwise: polls often
 # enough that a drain is seen moving.
 DEMO_DEFAULTS = {
     "poll_interval": "5s",
     "activity_interval": "1m",
     "analytics_interval": "30s",
+    "limits_interval": "30s",
     "account": "demo",
 }
 log = structlog.get_logger("openrouter_exporter.cli")
-
-
-def _settings_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False)
-    group = parser.add_argument_group("settings (each also read from its environment variable)")
-    for setting in SETTINGS:
-        documented = f"{setting.help} [env {setting.env}; default {setting.documented_default}]"
-        if setting.switch:
-            group.add_argument(
-                setting.flag,
-                dest=setting.key,
-                action="store_const",
-                const="true",
-                default=argparse.SUPPRESS,
-                help=documented,
-            )
-        else:
-            group.add_argument(
-                setting.flag,
-                dest=setting.key,
-                action="append" if setting.repeatable else "store",
-                default=argparse.SUPPRESS,
-                metavar="VALUE",
-                help=documented,
-            )
-        if setting.has_file_variant:
-            group.add_argument(
-                f"{setting.flag}-file",
-                dest=f"{setting.key}_file",
-                default=argparse.SUPPRESS,
-                metavar="PATH",
-                help=f"read the {setting.key.replace('_', ' ')} from a file "
-                f"[env {setting.env}_FILE]",
-            )
-    parser.add_argument(
-        "--check-config",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="validate the configuration, print a summary and exit",
-    )
-    return parser
-
-
-def build_parser() -> argparse.ArgumentParser:
-    common = _settings_parser()
-    parser = argparse.ArgumentParser(
-        prog="openrouter-exporter",
-        description="Prometheus exporter for OpenRouter prepaid credits.",
-        parents=[common],
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser(
-        "serve", parents=[common], help="poll OpenRouter and serve /metrics (the default)"
-    )
-    demo = commands.add_parser(
-        "demo",
-        parents=[common],
-        help="run the exporter against the built-in OpenRouter simulator",
-    )
-    demo.add_argument(
-        "--demo.speed",
-        dest="demo_speed",
-        type=float,
-        default=1.0,
-        metavar="FACTOR",
-        help="multiply the simulated spend rate, e.g. 1440 drains a day's budget per minute",
-    )
-    demo.add_argument(
-        "--demo.scenario",
-        dest="demo_scenario",
-        choices=("demo", "small", "large"),
-        default="demo",
-        help="simulated account: demo (default), small (3 keys) or large (1,000 keys)",
-    )
-    commands.add_parser(
-        "check",
-        parents=[common],
-        help="poll once and print how long the credits last; exit 0 fine, 1 warning, 2 critical",
-    )
-    commands.add_parser(
-        "simulator", add_help=False, help="run the OpenRouter simulator alone (see its --help)"
-    )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,8 +52,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from openrouter_simulator.cli import main as simulator_main
 
         return simulator_main(arguments[1:])
+    if arguments[:1] == ["mixin"]:
+        from mixin.command import main as mixin_main
+
+        return mixin_main(arguments[1:])
     limit_arenas()
-    options = vars(build_parser().parse_args(arguments))
+    parser = build_parser()
+    usage_status = EXIT_CHECK_UNKNOWN if "check" in arguments else EXIT_CONFIG
+    problem = unknown_option(arguments)
+    try:
+        if problem is None:
+            options = vars(parser.parse_args(arguments))
+    except UsageError as error:
+        problem = str(error)
+    if problem is not None:
+        print(f"openrouter-exporter: {problem}", file=sys.stderr)
+        print("Run 'openrouter-exporter --help' for the options.", file=sys.stderr)
+        return usage_status
     command = options.pop("command", None) or "serve"
     check_config = bool(options.pop("check_config", False))
     demo_speed = float(options.pop("demo_speed", 1.0))
@@ -144,21 +83,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(flags)
         web_config = load_web_config(config.web_config_file)
     except ConfigError as error:
-        return _report(error)
+        return _report(error, EXIT_CHECK_UNKNOWN if command == "check" else EXIT_CONFIG)
     if check_config:
         return _print_config_summary(config)
-    configure_logging(config.log_format, config.log_level, config.secrets())
     if command == "check":
-        from openrouter_exporter.check import run_check
-
-        return asyncio.run(run_check(config))
+        return _check(
+            config,
+            explicit_level="log_level" in flags
+            or bool(os.environ.get(SETTINGS_BY_KEY["log_level"].env)),
+        )
+    configure_logging(config.log_format, config.log_level, config.secrets())
     return _serve(config, web_config, warn=True)
 
 
-def _report(error: ConfigError) -> int:
+def _check(config: ExporterConfig, *, explicit_level: bool) -> int:
+    """``check`` reports on stdout; its log says only warnings and errors unless asked."""
+    from openrouter_exporter.check import run_check
+
+    level = config.log_level if explicit_level else CHECK_LOG_LEVEL
+    configure_logging(config.log_format, level, config.secrets())
+    return asyncio.run(run_check(config))
+
+
+def _report(error: ConfigError, status: int = EXIT_CONFIG) -> int:
     for problem in error.problems:
         print(f"openrouter-exporter: configuration error: {problem}", file=sys.stderr)
-    return EXIT_CONFIG
+    return status
 
 
 def _serve(
@@ -197,6 +147,50 @@ def _print_config_summary(config: ExporterConfig) -> int:
     return 0
 
 
+def _with_demo_budgets(config: ExporterConfig, daily_rate: float) -> ExporterConfig:
+    """Three budgets on the demo account, from the scenario's mean spend a day: one
+    comfortable, one whose spend is under its amount but forecast over it, one exceeded
+    (a quarter reaching back before the history, so also partial; not yet exceeded in a
+    quarter's first two days)."""
+    now = time.time()
+    start, end = period_bounds("monthly", now)
+    elapsed, left = (now - start) / 86400, (end - now) / 86400
+    budgets = (
+        Budget(name="comfortable", amount_usd=round(daily_rate * 62, 2), period="monthly"),
+        Budget(
+            name="forecast-over",
+            amount_usd=round(daily_rate * (elapsed + left / 2), 2),
+            period="monthly",
+        ),
+        Budget(name="exceeded", amount_usd=round(daily_rate * 2, 2), period="quarterly"),
+    )
+    return replace(config, accounts=tuple(replace(a, budgets=budgets) for a in config.accounts))
+
+
+def _this_program() -> list[str]:
+    """How this program was started, to be started again the same way: the script as typed
+    (``openrouter-exporter``, ``.venv/bin/openrouter-exporter``), else ``python -m``."""
+    started = sys.argv[0] if sys.argv else ""
+    if Path(started).name == "openrouter-exporter":
+        return [started]
+    return [sys.executable, "-m", "openrouter_exporter"]
+
+
+def _demo_banner(
+    exporter: Exporter, api_url: str, speed: float, check: str, control_url: str
+) -> str:
+    """The demo's first words: where to look, and a ``check`` that works against it (the
+    simulator's key is read from a file, so that it never appears in the output)."""
+    return (
+        f"openrouter-exporter demo, speed x{speed:g}: simulated OpenRouter at {api_url} "
+        f"(its state: {control_url}/state).\n"
+        f"  Status page: {exporter.url}/\n"
+        f"  Metrics:     {exporter.url}{exporter.config.telemetry_path}\n"
+        f"  Check it (while the demo runs):\n    {check}\n"
+        "Ctrl-C stops."
+    )
+
+
 def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config: bool) -> int:
     from openrouter_simulator import Scenario, Simulator
 
@@ -220,24 +214,36 @@ def _demo(flags: dict[str, FlagValue], speed: float, scenario: str, check_config
     if check_config:
         return _print_config_summary(base)
 
-    simulator = Simulator(getattr(Scenario, scenario)(), speed=speed)
+    simulated = getattr(Scenario, scenario)()
+    simulator = Simulator(simulated, speed=speed)
     api_url = simulator.start("127.0.0.1", 0)
     try:
         with tempfile.TemporaryDirectory(prefix="openrouter-exporter-demo-") as scratch:
+            key_file = Path(scratch) / "management-key"
+            key_file.touch(mode=0o600)
+            key_file.write_text(simulator.management_key, encoding="utf-8")
             demo_flags["management_key"] = simulator.management_key
             demo_flags["base_url"] = api_url
             if not base.state_dir_explicit:
                 demo_flags["state_dir"] = str(Path(scratch) / "state")
-            config = load_config(demo_flags, environment)
+            config = _with_demo_budgets(load_config(demo_flags, environment), simulated.daily_rate)
             configure_logging(config.log_format, config.log_level, config.secrets())
+            check = shlex.join(
+                [
+                    *_this_program(),
+                    "check",
+                    f"--openrouter.base-url={api_url}",
+                    f"--openrouter.management-key-file={key_file}",
+                    f"--openrouter.account={config.accounts[0].name}",
+                    f"--state.dir={Path(scratch) / 'check-state'}",
+                ]
+            )
             return _serve(
                 config,
                 web_config,
                 warn=False,  # the simulator is not OpenRouter: short intervals are fine
-                announce=lambda exporter: (
-                    f"openrouter-exporter demo: metrics at {exporter.url}/metrics, simulated "
-                    f"OpenRouter at {api_url} (state: {simulator.control_url}/state), "
-                    f"speed x{speed:g}. Ctrl-C stops."
+                announce=lambda exporter: _demo_banner(
+                    exporter, api_url, speed, check, simulator.control_url
                 ),
             )
     finally:

@@ -47,7 +47,7 @@ Control API (no authentication; JSON in and out; errors as ``{"error": {"code", 
 ``POST /_sim/usage`` ``{"total_usage": .., "total_credits": ..}`` (either or both) -> same
 ``POST /_sim/fault`` ``{"endpoint": "credits|key|keys|activity|analytics|models|*", "mode": ..,
     "retry_after": secs|null, "delay": secs, "times": n|null}`` -> ``{"faults"}``;
-    modes: http_500, http_502, http_503, http_429, http_401, http_403, slow, refuse,
+    modes: http_500, http_502, http_503, http_429, http_401, http_403, http_404, slow, refuse,
     malformed, drift, zero_credits, activity_datetime_format (see :mod:`.faults`)
 ``DELETE /_sim/fault`` (all) or ``DELETE /_sim/fault?endpoint=credits`` -> ``{"faults"}``
 ``POST /_sim/quirks`` ``{"inference_credits": "403|real|zero", "activity_date_format":

@@ -22,7 +22,7 @@ simulator offers the granularities day, week and month (``/analytics/meta`` says
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -58,7 +58,7 @@ def _unscaled(row: BaseRow, metric: str, reasons: bool) -> float:
     return row.prompt / 4  # cached_tokens
 
 
-_KEY_DIMENSIONS = frozenset({"api_key_id", "workspace"})
+_KEY_DIMENSIONS = frozenset({"api_key_id", "workspace", "user"})
 
 
 @dataclass
@@ -106,10 +106,32 @@ def _units(
     return units
 
 
-def _key_labels(ledger: Ledger, key: int) -> dict[str, Any]:
+Members = Mapping[str, tuple[str | None, str]]
+"""Organisation members by user id: display name and e-mail address."""
+
+
+def _key_labels(ledger: Ledger, key: int, members: Members) -> dict[str, Any]:
+    """What a key's rows show for the key dimensions, and what filters compare: the
+    workspace is filtered by uuid and shown by name; the member (``user``: who created the
+    key) is filtered by ``user_…`` id and shown by display name, with ``user_email``."""
     state = ledger.keys[key]
     workspace = next((n for n, i in ledger.workspaces.items() if i == state.workspace_id), None)
-    return {"api_key_id": state.name, "workspace": workspace}
+    member = members.get(state.creator_user_id or "")
+    return {
+        "api_key_id": state.name,
+        "workspace": workspace,
+        "user": _UserName(*member) if member else None,
+        _FILTERED_AS["workspace"]: state.workspace_id,
+        _FILTERED_AS["user"]: state.creator_user_id,
+    }
+
+
+_FILTERED_AS = {"workspace": "workspace#id", "user": "user#id"}
+
+
+class _UserName(NamedTuple):
+    name: str | None
+    email: str
 
 
 @dataclass(frozen=True)
@@ -123,7 +145,12 @@ class _Day:
 
 
 def answer_query(
-    ledger: Ledger, book: ActivityBook, query: Query, now: float, quirks: Quirks
+    ledger: Ledger,
+    book: ActivityBook,
+    query: Query,
+    now: float,
+    quirks: Quirks,
+    members: Members | None = None,
 ) -> Callable[[], dict[str, Any]]:
     """Gathers the inputs (call with the engine's lock held) and returns what builds the
     200 body from them, to be called without the lock: summing a large account's keys x
@@ -155,7 +182,7 @@ def answer_query(
         targeted = dict(ledger.targeted.get(day, {})) if per_key else {}
         spenders: list[_Spender] = [(-1, 1.0, {})]
         if per_key:
-            spenders = _spenders(ledger, day, targeted, keys_allowed, filters)
+            spenders = _spenders(ledger, day, targeted, keys_allowed, filters, members or {})
         bucket = _bucket(day, query.granularity) if query.granularity else None
         inputs.append(_Day(bucket, units, spenders, targeted))
 
@@ -189,6 +216,7 @@ def _spenders(
     targeted: dict[tuple[int, int], float],
     keys_allowed: set[int] | None,
     filters: list[Filter],
+    members: Members,
 ) -> list[_Spender]:
     """The keys that spent on ``day`` and pass the filters."""
     aimed: dict[int, float] = {}
@@ -196,9 +224,11 @@ def _spenders(
         aimed[key] = aimed.get(key, 0.0) + amount
     spenders = []
     for key, amount in ledger.key_day_spend(day).items():
-        labels = _key_labels(ledger, key)
+        labels = _key_labels(ledger, key, members)
         if (keys_allowed is None or key in keys_allowed) and all(
-            f.keeps(labels.get(f.field)) for f in filters if f.field in labels
+            f.keeps(labels.get(_FILTERED_AS.get(f.field, f.field)))
+            for f in filters
+            if f.field in labels
         ):
             spenders.append((key, amount - aimed.get(key, 0.0), labels))
     return spenders
@@ -279,7 +309,9 @@ def _row(
             text += "T00:00:00.000Z"
         row[f"{quirks.analytics_bucket_key}__{query.granularity}"] = text
     for name, value in zip(query.dimensions, group[1:], strict=True):
-        row[name] = value.name if isinstance(value, _KeyName) else value
+        row[name] = value.name if isinstance(value, _KeyName | _UserName) else value
+        if name == "user":
+            row["user_email"] = value.email if isinstance(value, _UserName) else None
     for name in query.metrics:
         value = sums[name]
         if name in COUNTS:

@@ -3,7 +3,8 @@
 Authentication is ``Authorization: Bearer <key>``. No header (or not a bearer token):
 401 ``Missing Authentication header``; an unknown, deleted, disabled or expired key: 401
 ``User not found.``. The management key reads ``/credits``, ``/key``, ``/keys``,
-``/keys/{hash}``, ``/activity`` and ``/analytics/*``; an inference key reads ``/key``
+``/keys/{hash}``, ``/activity``, ``/analytics/*`` and the organisation's workspaces,
+budgets, guardrails and members (:mod:`.organization`); an inference key reads ``/key``
 about itself and gets 403 ``Only management keys can perform this operation``
 elsewhere (``/credits`` answers per the ``inference_credits`` quirk). ``/models`` is
 public. Errors use OpenRouter's envelope ``{"error": {"code": <status>, "message": "..."}}``.
@@ -20,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from openrouter_simulator import faults as fault_kinds
+from openrouter_simulator import organization
 from openrouter_simulator.analytics import answer_query
 from openrouter_simulator.analytics_query import BadQueryError, meta_body, parse_query
 from openrouter_simulator.engine import Engine
@@ -40,6 +42,7 @@ from openrouter_simulator.views import (
     listed_key,
     management_key,
     models_body,
+    with_budgets,
 )
 
 PREFIX = "/api/v1"
@@ -48,6 +51,7 @@ FORBIDDEN = "Only management keys can perform this operation"
 OUT_OF_WINDOW = "Date must be within the last 30 (completed) UTC days"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MANAGEMENT = "management"
+ORGANIZATION_ENDPOINTS = ("workspaces", "guardrails", "members")
 
 Query = Mapping[str, list[str]]
 
@@ -66,7 +70,7 @@ def endpoint_of(path: str) -> str:
         return "models"
     if path in ("/analytics/query", "/analytics/meta"):
         return "analytics"
-    return "other"
+    return organization.endpoint_of(path) or "other"
 
 
 def handle(
@@ -167,7 +171,10 @@ def _route(
             secret, user = ledger.management_secret, engine.management_user
             return management_key(secret, user, free_tier=free_tier)
         assert isinstance(who, KeyState)
-        return current_key(who, today, free_tier=free_tier)
+        answer = current_key(who, today, free_tier=free_tier)
+        layers = engine.organization.key_budgets(who, today)
+        with_budgets(answer["data"], layers, who.workspace_id)
+        return answer
     if endpoint == "credits" and who != _MANAGEMENT:
         if quirks.inference_credits == "real":
             return credits_body(ledger.credits, ledger.usage)
@@ -178,6 +185,8 @@ def _route(
         return error_reply(403, FORBIDDEN)
     if endpoint == "analytics":
         return _analytics(engine, path, body, now, quirks)
+    if endpoint in ORGANIZATION_ENDPOINTS:
+        return engine.organization.answer(endpoint, path, query)
     if endpoint == "credits":
         return credits_body(ledger.credits, ledger.usage)
     if endpoint == "keys":
@@ -218,7 +227,8 @@ def _analytics(
         query = parse_query(body, engine.ledger.sim_time(now))
     except BadQueryError as error:
         return error_reply(400, str(error))
-    return answer_query(engine.ledger, engine.book, query, now, quirks)
+    members = engine.organization.member_labels()
+    return answer_query(engine.ledger, engine.book, query, now, quirks, members)
 
 
 def _keys(engine: Engine, path: str, query: Query, today: int) -> dict[str, Any] | Reply:

@@ -25,6 +25,7 @@ SCENARIOS: dict[str, Callable[[int], Scenario]] = {
     "demo": Scenario.demo,
     "small": Scenario.small,
     "large": Scenario.large,
+    "personal": Scenario.personal,
 }
 
 

@@ -24,6 +24,7 @@ from openrouter_simulator.identity import format_timestamp, make_user_id
 from openrouter_simulator.key_builder import NewKey
 from openrouter_simulator.keys import KeyState
 from openrouter_simulator.ledger import Ledger
+from openrouter_simulator.organization import Organization
 from openrouter_simulator.runaway import Runaway
 from openrouter_simulator.scenario import Quirks, Scenario
 from openrouter_simulator.specs import LimitReset
@@ -59,6 +60,7 @@ class Engine:
         self.errors: list[str] = []
         self.body_cache: OrderedDict[Hashable, bytes] = OrderedDict()
         self.management_user = make_user_id(scenario.seed, "owner")
+        self.organization = Organization(scenario, self.ledger, self.management_user)
 
     # ---- secrets (never logged) -------------------------------------------------------------
 

@@ -8,7 +8,8 @@ endpoint itself wins). Modes, in the order a request meets them:
 * transport and status faults, applied before authentication:
   ``http_500``, ``http_502`` (an HTML page, as an edge proxy sends), ``http_503``,
   ``http_429``, ``http_401`` (``User not found.``), ``http_403`` (``Only management keys
-  can perform this operation``), ``refuse`` (the connection is closed with no answer);
+  can perform this operation``), ``http_404`` (``Not Found``: a feature the account
+  lacks), ``refuse`` (the connection is closed with no answer);
   ``retry_after`` (seconds) adds a ``Retry-After`` header to any ``http_*`` answer;
 * ``slow``: the answer (normal otherwise) is sent ``delay`` seconds late; other requests
   are served meanwhile;
@@ -39,6 +40,7 @@ class FaultMode(enum.StrEnum):
     HTTP_429 = "http_429"
     HTTP_401 = "http_401"
     HTTP_403 = "http_403"
+    HTTP_404 = "http_404"
     SLOW = "slow"
     REFUSE = "refuse"
     MALFORMED = "malformed"
@@ -54,6 +56,7 @@ STATUS_FAULTS: dict[FaultMode, tuple[int, str]] = {
     FaultMode.HTTP_429: (429, "Rate limit exceeded"),
     FaultMode.HTTP_401: (401, "User not found."),
     FaultMode.HTTP_403: (403, "Only management keys can perform this operation"),
+    FaultMode.HTTP_404: (404, "Not Found"),
 }
 BAD_GATEWAY_HTML = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

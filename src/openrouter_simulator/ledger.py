@@ -202,6 +202,8 @@ class Ledger:
             target = spec.limit_remaining_at_start
             if target is not None and spec.limit is not None and spec.limit_reset is None:
                 key.usage += max(0.0, spec.limit - target - key.consumed(start_day))
+            elif target is not None and spec.limit is not None:
+                key.limit = round(key.consumed(start_day) + target, 2)
         return sum(k.usage for k in self.keys)
 
     # ---- time -----------------------------------------------------------------------------

@@ -141,6 +141,15 @@ DEMO_KEYS: tuple[KeySpec, ...] = (
         usage_before_history=95.0,
         timestamp_style="micro",
     ),
+    KeySpec(
+        "nightly-evals",
+        weight=0.6,
+        limit=1.0,  # replaced: this month's usage at start plus the remainder
+        limit_reset="monthly",
+        limit_remaining_at_start=0.4,
+        created_days_ago=40.0,
+        timestamp_style="z",
+    ),
 )
 
 SMALL_MODELS: tuple[ModelSpec, ...] = (

@@ -27,6 +27,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
+from openrouter_simulator.org_spec import (
+    DEMO_ORGANIZATION,
+    LARGE_ORGANIZATION,
+    OrganizationSpec,
+)
 from openrouter_simulator.presets import (
     DEMO_KEYS,
     DEMO_MODELS,
@@ -88,6 +93,7 @@ class Scenario:
     overdraft_rate: float = 0.2
     overdraft_limit: float = 0.5
     management_key_name: str = "monitoring"
+    organization: OrganizationSpec = field(default_factory=OrganizationSpec)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -120,9 +126,23 @@ class Scenario:
         """A copy with some quirks changed, e.g. ``with_quirks(activity_lag_seconds=3600)``."""
         return dataclasses.replace(self, quirks=dataclasses.replace(self.quirks, **changes))  # type: ignore[arg-type]
 
+    def without_enterprise(self) -> Scenario:
+        """The same account without Enterprise features: a personal account (403 on
+        workspaces and guardrails, 404 on organisation members, no budgets on ``/key``)."""
+        return dataclasses.replace(
+            self, organization=dataclasses.replace(self.organization, enterprise=False)
+        )
+
+    @classmethod
+    def personal(cls, seed: int = 7) -> Scenario:
+        """The demo account without Enterprise features."""
+        return dataclasses.replace(cls.demo(seed), name="personal").without_enterprise()
+
     @classmethod
     def demo(cls, seed: int = 7) -> Scenario:
-        """One team account draining in a few days: ~$55 left at ~$15/day, 5 keys, 6 models."""
+        """One team account draining in a few days: ~$55 left at ~$15/day, 6 keys, 6 models;
+        a workspace budget and guardrails, and a key whose monthly limit stops it within a
+        day, before the balance runs out."""
         return cls(
             name="demo",
             seed=seed,
@@ -132,6 +152,7 @@ class Scenario:
             keys=DEMO_KEYS,
             quirks=Quirks(activity_byok_requests=True),
             other_usage=180.0,
+            organization=DEMO_ORGANIZATION,
         )
 
     @classmethod
@@ -171,4 +192,5 @@ class Scenario:
             models=large_models(seed),
             keys=large_keys(seed),
             other_usage=12_000.0,
+            organization=LARGE_ORGANIZATION,
         )

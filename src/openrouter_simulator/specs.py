@@ -51,8 +51,9 @@ class KeySpec:
     ``expires_in_days`` (negative: already expired) sets ``expires_at``; without it the
     field is omitted (``expires_field="absent"``) or ``null``. ``updated_days_ago=None``
     gives ``updated_at: null`` unless the key is disabled (disabling updates it).
-    ``limit_remaining_at_start`` (only for a lifetime limit, ``limit_reset=None``) sets the
-    key's earlier usage so that exactly that much of its limit is left at start.
+    ``limit_remaining_at_start`` sets, for a lifetime limit (``limit_reset=None``), the
+    key's earlier usage, and for a periodic one the limit itself (the period's usage at
+    start plus that much), so that exactly that much of its limit is left at start.
     """
 
     name: str

@@ -83,6 +83,14 @@ def current_key(key: KeyState, day: int, *, free_tier: bool) -> dict[str, Any]:
     return {"data": body}
 
 
+def with_budgets(data: dict[str, Any], budgets: list[dict[str, Any]], workspace_id: str) -> None:
+    """The newer ``/key`` fields (SDK 2026-10): every budget layer of the key, in order, and
+    the one that blocks first (the least remaining; null when there is none)."""
+    data["budgets"] = budgets
+    data["workspace_id"] = workspace_id
+    data["effective_budget"] = min(budgets, key=lambda b: b["remaining_usd"]) if budgets else None
+
+
 def management_key(secret: str, creator_user_id: str, *, free_tier: bool) -> dict[str, Any]:
     """``GET /key`` called with the management key: a key that spends nothing itself."""
     zero = 0.0

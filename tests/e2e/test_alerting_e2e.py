@@ -112,10 +112,9 @@ def test_runway_warning_then_critical_page_before_the_credits_run_out_and_resolv
             )
             assert alert["labels"]["severity"] == severity
             assert alert["labels"]["account"] == "default"
-            description = alert["annotations"]["description"]
-            assert "Account default" in description
-            days = re.search(r"has (\d+\.\d) days of credits left", description)
-            assert days, description
+            summary = alert["annotations"]["summary"]
+            days = re.fullmatch(r"default: (\d+\.\d) days of credits left .*", summary)
+            assert days, summary
             assert float(days.group(1)) < (3.0 if severity == "warning" else 1.0)
             assert alert["annotations"]["runbook"] == "docs/runbooks.md#openroutercreditsrunwaylow"
             assert alert["annotations"]["dashboard_url"] == (

@@ -30,9 +30,10 @@ from mixin.config import DEFAULT
 from tests.support.dashboards import DEMO_VALUES, PanelQuery, panel_queries
 from tests.support.exporter import ExporterProcess, start_exporter
 from tests.support.panel_values import SeriesKey, shown_values
-from tests.support.prometheus import PrometheusServer, ScrapeTarget, start_prometheus
+from tests.support.prometheus import RULES_FILE, PrometheusServer, ScrapeTarget, start_prometheus
 
 #: Enough 1s scrapes for rate() over 1m and the "right now" window to have two samples.
+#: Prometheus loads the shipped rules: the "right now" panels read what they record.
 WARM_UP_SECONDS = 15.0
 FIVE_MINUTES = 300.0
 JOBS = ("openrouter-a", "openrouter-b")
@@ -86,7 +87,9 @@ def dead_exporter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeadExpo
     try:
         address = exporter.url.removeprefix("http://")
         with start_prometheus(
-            workdir / "prometheus", [ScrapeTarget("openrouter-exporter", (address,))]
+            workdir / "prometheus",
+            [ScrapeTarget("openrouter-exporter", (address,))],
+            rule_files=[RULES_FILE],
         ) as prometheus:
             prometheus.wait_for_targets_up(timeout=30)
             time.sleep(WARM_UP_SECONDS)
@@ -152,7 +155,7 @@ def scraped_twice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Promethe
     try:
         address = exporter.url.removeprefix("http://")
         jobs = [ScrapeTarget(job, (address,)) for job in JOBS]
-        with start_prometheus(workdir / "prometheus", jobs) as prometheus:
+        with start_prometheus(workdir / "prometheus", jobs, rule_files=[RULES_FILE]) as prometheus:
             prometheus.wait_for_targets_up(timeout=30)
             time.sleep(WARM_UP_SECONDS)
             yield prometheus
@@ -209,7 +212,9 @@ def without_analytics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prom
     try:
         address = exporter.url.removeprefix("http://")
         with start_prometheus(
-            workdir / "prometheus", [ScrapeTarget("openrouter-exporter", (address,))]
+            workdir / "prometheus",
+            [ScrapeTarget("openrouter-exporter", (address,))],
+            rule_files=[RULES_FILE],
         ) as prometheus:
             prometheus.wait_for_targets_up(timeout=30)
             time.sleep(WARM_UP_SECONDS)

@@ -266,11 +266,28 @@ def test_without_a_management_key_analytics_is_not_polled(
     assert simulator.engine.call_counts().get("analytics", 0) == 0
 
 
-@pytest.mark.parametrize("mode", ["http_403", "http_500"])
-def test_a_failing_analytics_api_leaves_per_model_data_daily_and_says_so(
+@pytest.mark.parametrize("mode", ["http_403", "http_404"])
+def test_an_organisation_without_the_analytics_api_is_quiet(
     simulator: Simulator, start: StartExporter, mode: str
 ) -> None:
     simulator.engine.set_fault("analytics", mode)
+    exporter = start(simulator, env=ANALYTICS)
+    wait_until(lambda: simulator.engine.call_counts().get("analytics", 0) >= 3, 30, "a few tries")
+    metrics = exporter.wait_for_metrics(lambda m: m.series(SPEND_TOTAL) != {}, 30, "activity")
+    assert metrics.get("openrouter_up", endpoint="analytics") is None
+    assert not metrics.series(TODAY_SPEND)
+    errors = metrics.series("openrouter_api_errors_total", endpoint="analytics")
+    assert errors
+    assert all(value == 0 for value in errors.values())
+    lines = [line for line in exporter.log_events() if '"endpoint": "analytics"' in line]
+    assert len([line for line in lines if "not available" in line]) == 1, lines
+    assert not [line for line in lines if '"level": "info"' not in line]
+
+
+def test_a_failing_analytics_api_leaves_per_model_data_daily_and_says_so(
+    simulator: Simulator, start: StartExporter
+) -> None:
+    simulator.engine.set_fault("analytics", "http_500")
     exporter = start(simulator, env=ANALYTICS)
     metrics = exporter.wait_for_metrics(
         lambda m: (

@@ -93,7 +93,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[dict[str, str], str]]:
         ),
         "unknown YAML key": (
             config_file(tmp_path, _TWO_ACCOUNTS + "    colour: blue\n"),
-            "accounts.1.colour",
+            "accounts[2].colour",
         ),
         "bad listen address": (
             with_key(OPENROUTER_EXPORTER_LISTEN_ADDRESS="localhost"),

@@ -2,7 +2,7 @@
 
 The table is generated from the families rendered for a snapshot without accounts
 (``python -m docsgen``); this compares it with a real scrape of an account whose every
-endpoint, the Analytics API and a balance floor included, has been polled.
+endpoint, the Analytics API, a balance floor and a declared budget included, has been polled.
 """
 
 import re
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
+from tests.support.budgets import budget_config
 
 METRICS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
@@ -21,11 +22,18 @@ def documented() -> set[str]:
 
 
 def test_metrics_table_lists_exactly_what_the_exporter_serves(
-    simulator: Simulator, start: StartExporter
+    simulator: Simulator, start: StartExporter, tmp_path: Path
 ) -> None:
+    config = budget_config(
+        simulator,
+        tmp_path / "exporter.yml",
+        "      - {name: all, amount_usd: 100, period: monthly}\n",
+    )
     exporter = start(
         simulator,
+        key="none",
         env={
+            "OPENROUTER_EXPORTER_CONFIG": str(config),
             "OPENROUTER_EXPORTER_BALANCE_WARNING_USD": "10",
             "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL": "1s",
         },

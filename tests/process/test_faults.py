@@ -27,8 +27,8 @@ from tests.conftest import StartExporter
 from tests.support.exporter import ExporterProcess, Labels, Metrics, wait_until
 
 POLLED = ("credits", "keys", "activity")
-# Series that move on every poll by design (health bookkeeping, and the exhaustion time,
-# which is "now + balance / burn" as of the latest credits reading).
+# Series that move on every poll by design (health bookkeeping, and the exhaustion times,
+# which are "now + remainder / rate" as of the latest reading).
 MOVING = frozenset(
     {
         "openrouter_up",
@@ -37,6 +37,7 @@ MOVING = frozenset(
         "openrouter_api_requests_total",
         "openrouter_api_errors_total",
         "openrouter_exhaustion_timestamp_seconds",
+        "openrouter_limit_exhaustion_timestamp_seconds",
     }
 )
 # With a 1s poll interval the request timeout is capped at half of it: 0.5s.
@@ -84,6 +85,16 @@ def failure_lines(exporter: ExporterProcess, endpoint: str, reason: str) -> list
     ]
 
 
+def state_lines(exporter: ExporterProcess, endpoint: str) -> list[str]:
+    """What each log line about ``endpoint`` says it became, in order: a failure reason, or
+    "up" (its first poll worked, or it recovered)."""
+    return [
+        str(event.get("reason", "up"))
+        for event in log_events(exporter)
+        if event.get("endpoint") == endpoint
+    ]
+
+
 def recovery_lines(exporter: ExporterProcess, endpoint: str) -> list[dict[str, Any]]:
     return [
         event
@@ -110,7 +121,7 @@ def start_healthy(
     sim: Simulator, start: StartExporter, **env: str
 ) -> tuple[ExporterProcess, Metrics]:
     exporter = start(sim, env=env)
-    before = exporter.wait_for_metrics(all_up, timeout=60, message="every endpoint is up")
+    before = exporter.wait_for_metrics(all_up, timeout=15, message="every endpoint is up")
     return exporter, before
 
 
@@ -411,8 +422,8 @@ class FieldDroppingProxy:
     def __init__(self, sim: Simulator) -> None:
         self.upstream = sim.base_url.removesuffix("/api/v1")
         self.drop: tuple[str, str] | None = None  # (endpoint path, field)
-        # One client for every request: a new one per request costs more than the exporter's
-        # 0.5 s request timeout on a busy machine.
+        # One client for every request: building one per request costs tens of milliseconds
+        # of CPU, a good part of the exporter's 0.5s request timeout on a loaded machine.
         self._client = httpx.Client(timeout=10)
         proxy = self
 
@@ -481,11 +492,18 @@ def test_missing_required_field_is_an_invalid_response_keeping_last_values(
 ) -> None:
     exporter, before = start_healthy(simulator, start, OPENROUTER_BASE_URL=proxy.base_url)
 
+    def repeated_silently(metrics: Metrics) -> bool:
+        # A poll logs before it publishes its count, so a count above the number of lines
+        # read after it means a poll that failed the same way as the one before it was
+        # counted without a line of its own.
+        logged = len(failure_lines(exporter, endpoint, "invalid_response"))
+        return errors(metrics, endpoint, "invalid_response") > logged
+
     proxy.drop = (endpoint, required)
     during = exporter.wait_for_metrics(
-        lambda m: errors(m, endpoint, "invalid_response") >= 2,
-        timeout=20,
-        message=f"{endpoint} without {required} counted as invalid",
+        repeated_silently,
+        timeout=60,
+        message=f"{endpoint} without {required} counted as invalid twice in a row",
     )
     proxy.drop = None
     after = exporter.wait_for_metrics(all_up, timeout=30, message="every endpoint is up again")
@@ -493,5 +511,11 @@ def test_missing_required_field_is_an_invalid_response_keeping_last_values(
     assert during.get("openrouter_up", endpoint=endpoint) == 0.0
     assert readings(during) == readings(before)
     assert readings(after) == readings(before)
-    (line,) = failure_lines(exporter, endpoint, "invalid_response")
-    assert "not understood" in line["event"]
+    # One line per change of state, none for a repeat. On a loaded machine a request can
+    # time out meanwhile: "timeout" is a change too, and so is going back to invalid.
+    states = state_lines(exporter, endpoint)
+    assert states[0] == states[-1] == "up", states
+    assert "invalid_response" in states, states
+    assert all(earlier != later for earlier, later in itertools.pairwise(states)), states
+    for line in failure_lines(exporter, endpoint, "invalid_response"):
+        assert "not understood" in line["event"], line

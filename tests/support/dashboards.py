@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mixin.alerts import rule_groups
 from mixin.config import DEFAULT, MixinConfig
 from mixin.dashboards import build
 
@@ -45,8 +46,17 @@ GRAFANA_DIR = REPO_ROOT / "grafana"
 DASHBOARD_DIR = GRAFANA_DIR / "dashboards"
 PROVISIONING_DIR = GRAFANA_DIR / "provisioning"
 
-#: Series that Prometheus itself produces (alerting state), not the exporter.
-PROMETHEUS_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
+#: Series that Prometheus itself produces, not the exporter: its alerting state and the
+#: series the shipped recording rules record (the "right now" panels read what the alerts do).
+PROMETHEUS_SERIES = frozenset(
+    {"ALERTS", "ALERTS_FOR_STATE"}
+    | {
+        rule["record"]
+        for group in rule_groups(DEFAULT)["groups"]
+        for rule in group["rules"]
+        if "record" in rule
+    }
+)
 
 #: Grafana's global variables with the values a test run uses (a 1m rate window suits a
 #: Prometheus scraping every few seconds; the range is what a young Prometheus can cover).

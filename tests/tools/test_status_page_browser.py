@@ -16,6 +16,7 @@ from openrouter_exporter.status_page.style import DARK, LIGHT
 from openrouter_simulator import NewKey, Scenario, Simulator
 from tests.conftest import StartExporter
 from tests.support.browser import chromium, sample_hours, screenshot_dir, seed_balance_history
+from tests.support.budgets import budget_config
 from tests.support.exporter import ExporterProcess, wait_until
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -263,3 +264,33 @@ def test_a_balance_never_read_is_shown_as_unknown_not_zero(
     assert "/credits is failing" in page.get_by_role("alert").inner_text()
     assert "nothing read from it yet" in page.get_by_role("alert").inner_text()
     assert problems == []
+
+
+def test_budgets_card_fits_a_phone_and_names_each_budgets_state(
+    browser: Browser, demo: Simulator, start: StartExporter, tmp_path: Path, shots: Path
+) -> None:
+    config = budget_config(
+        demo,
+        tmp_path / "exporter.yml",
+        "      - {name: research-monthly-with-a-long-name, amount_usd: 100000, period: monthly}\n"
+        "      - {name: tight, amount_usd: 0.01, period: weekly}\n",
+    )
+    exporter = start(demo, key="none", env={**QUIET, "OPENROUTER_EXPORTER_CONFIG": str(config)})
+    wait_until(
+        lambda: all(
+            budget["spend_usd"] is not None
+            for budget in exporter.get("/status.json").json()["accounts"][0]["budgets"]
+        ),
+        30,
+        "the budgets' spend is known",
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{exporter.url}/")
+    page.screenshot(path=str(shots / "budgets-phone.png"), full_page=True)
+
+    card = page.locator("article.card", has=page.locator("h3", has_text="Budgets"))
+    assert card.locator("tbody tr").count() == 2
+    assert card.locator("span.ok").inner_text() == "on track"
+    assert card.locator("span.warning").inner_text() == "over"
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0

@@ -20,8 +20,8 @@ from openrouter_exporter.openrouter.client import (
     ErrorKind,
     FetchError,
     OpenRouterClient,
-    parse_retry_after,
 )
+from openrouter_exporter.openrouter.http_answers import parse_retry_after
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 BASE_URL = "https://openrouter.test/api/v1"

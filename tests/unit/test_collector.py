@@ -20,9 +20,12 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+from openrouter_exporter.config.schema import Budget, BudgetScope, BudgetThreshold
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
-from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals
+from openrouter_exporter.core.ledger import LedgerAmounts, ModelTotals, UsageCounter
+from openrouter_exporter.core.limits import Limit, LimitPeriod, LimitScope, SpendSource
 from openrouter_exporter.core.snapshot import (
     AccountSnapshot,
     ActivityReading,
@@ -158,12 +161,88 @@ def prod_account() -> AccountSnapshot:
             WindowForecast("7d", 1.0, 239.25, NOW + 239.25 * DAY),
             WindowForecast("30d", 0.25, 957.0, NOW + 957.0 * DAY),
         ),
+        budgets=prod_budgets(),
         health={
             EndpointName.KEYS: healthy(EndpointName.KEYS, 120, http_429=2),
             EndpointName.CREDITS: healthy(EndpointName.CREDITS, 120),
             EndpointName.ACTIVITY: healthy(EndpointName.ACTIVITY, 4, timeout=1),
             EndpointName.ANALYTICS: healthy(EndpointName.ANALYTICS, 25),
         },
+        limits=prod_limits(),
+    )
+
+
+def prod_limits() -> tuple[Limit, ...]:
+    """One limit of each kind of source: the balance, a key limit about to be hit, a
+    workspace budget whose spend is not estimated yet, a member guardrail estimated."""
+    month_end = NOW + 20 * DAY
+    return (
+        Limit(
+            LimitScope.CREDITS,
+            "",
+            "balance",
+            LimitPeriod.LIFETIME,
+            300.0,
+            60.75,
+            SpendSource.OPENROUTER,
+            None,
+            NOW + 239.25 / 12.0 * DAY,
+        ),
+        Limit(
+            LimitScope.KEY_LIMIT,
+            "5e0c1d7a9b3f",
+            "batch",
+            LimitPeriod.MONTHLY,
+            50.0,
+            48.5,
+            SpendSource.OPENROUTER,
+            month_end,
+            NOW + 3 * 3600.0,
+        ),
+        Limit(
+            LimitScope.WORKSPACE,
+            WORKSPACE,
+            "Production",
+            LimitPeriod.WEEKLY,
+            500.0,
+            None,
+            SpendSource.ANALYTICS,
+            NOW + 2 * DAY,
+            None,
+        ),
+        Limit(
+            LimitScope.MEMBER,
+            "user_2dHFtVWx2n56w6HkM",
+            "Jane Doe",
+            LimitPeriod.MONTHLY,
+            100.0,
+            101.25,
+            SpendSource.ANALYTICS,
+            month_end,
+            NOW,
+        ),
+    )
+
+
+def prod_budgets() -> tuple[BudgetStatus, ...]:
+    """A monthly budget on course to exceed; a quarterly one whose history starts inside the
+    quarter, too new to forecast; a weekly one whose scope names no key."""
+    monthly = Budget(name="llm-monthly", amount_usd=2000, period="monthly")
+    quarterly = Budget(
+        name="claude-quarterly",
+        amount_usd=500,
+        period="quarterly",
+        scope=BudgetScope(models=("anthropic/claude-sonnet-4",)),
+        thresholds=(BudgetThreshold(percent=50), BudgetThreshold(percent=90, basis="forecast")),
+    )
+    weekly = Budget(
+        name="research-weekly", amount_usd=300, period="weekly", scope=BudgetScope(keys=("typo",))
+    )
+    august, september = 1_754_006_400.0, 1_756_684_800.0  # 2025-08-01, 2025-09-01
+    return (
+        BudgetStatus(monthly, NOW, august, september, 1500.0, 2150.5, True, True),
+        BudgetStatus(quarterly, NOW, 1_751_328_000.0, 1_759_276_800.0, 4.0, None, False, True),
+        BudgetStatus(weekly, NOW, 1_756_080_000.0, 1_756_684_800.0, None, None, False, False),
     )
 
 
@@ -196,8 +275,12 @@ def overdrawn_account() -> AccountSnapshot:
         name="overdrawn",
         thresholds=Thresholds(),
         readings={
+            # OpenRouter refunded $0.50 of an earlier charge: its total_usage fell to 52.125.
             EndpointName.CREDITS: CreditsReading(
-                total_credits=50.0, total_usage=52.125, fetched_at=NOW
+                total_credits=50.0,
+                total_usage=52.125,
+                fetched_at=NOW,
+                counter=UsageCounter(last_usage=52.125, used=52.625, refunded=0.5),
             ),
             EndpointName.KEY: (
                 KeyReading(
@@ -379,6 +462,15 @@ def test_credits_are_exposed_as_purchased_gauge_and_used_counter() -> None:
     assert value(body, "openrouter_credits_purchased_usd", account="prod") == 300.0
     assert value(body, "openrouter_credits_used_usd_total", account="prod") == 60.75
     assert value(body, "openrouter_balance_usd", account="prod") == 239.25
+
+
+def test_a_refund_keeps_the_used_counter_and_counts_apart_while_the_balance_is_openrouters() -> (
+    None
+):
+    body = text(store_of(overdrawn_account()))
+    assert value(body, "openrouter_credits_used_usd_total", account="overdrawn") == 52.625
+    assert value(body, "openrouter_credits_refunded_usd_total", account="overdrawn") == 0.5
+    assert value(body, "openrouter_balance_usd", account="overdrawn") == -2.125
 
 
 def test_never_fetched_account_shows_no_balance_keys_or_models() -> None:
@@ -573,10 +665,27 @@ def test_reasons_that_never_failed_are_served_at_zero() -> None:
     )
 
 
-def test_health_endpoints_are_the_documented_five() -> None:
+def test_health_endpoints_are_the_documented_ones() -> None:
     body = text(golden_store())
     endpoints = {labels["endpoint"] for labels in samples(body)["openrouter_api_requests_total"]}
-    assert endpoints <= set(EndpointName) == {"credits", "key", "keys", "activity", "analytics"}
+    assert (
+        endpoints
+        <= set(EndpointName)
+        == {
+            "credits",
+            "key",
+            "keys",
+            "activity",
+            "analytics",
+            "workspaces",
+            "workspace_budgets",
+            "guardrails",
+            "guardrail_assignments",
+            "members",
+            "budget_spend",
+            "key_budgets",
+        }
+    )
 
 
 def test_todays_figures_are_left_out_once_openrouters_day_is_over() -> None:
@@ -652,3 +761,34 @@ def test_collector_renders_the_current_snapshot() -> None:
     rendered = list(collector.SnapshotCollector(store).collect())
     assert rendered == list(collector.render(store.current()))
     assert isinstance(store.current(), Snapshot)
+
+
+def test_a_limit_with_unknown_spend_has_only_its_amount_and_reset() -> None:
+    body = text(store_of(prod_account()))
+    labels = {"scope": "workspace", "source": "analytics_estimate"}
+    assert value(body, "openrouter_limit_usd", **labels) == 500.0
+    assert value(body, "openrouter_limit_reset_timestamp_seconds", **labels) is not None
+    for name in (
+        "openrouter_limit_spend_usd",
+        "openrouter_limit_remaining_usd",
+        "openrouter_limit_exhaustion_timestamp_seconds",
+    ):
+        assert value(body, name, **labels) is None, name
+
+
+def test_a_limit_that_never_resets_has_no_reset_series_and_an_overshoot_is_negative() -> None:
+    body = text(store_of(prod_account()))
+    assert value(body, "openrouter_limit_reset_timestamp_seconds", scope="credits") is None
+    assert value(body, "openrouter_limit_remaining_usd", scope="member") == -1.25
+
+
+def test_the_help_of_api_errors_lists_every_reason_an_endpoint_reports() -> None:
+    rendered = text(golden_store())
+    help_line = next(
+        line for line in rendered.splitlines() if line.startswith("# HELP openrouter_api_errors")
+    )
+
+    for endpoint in ENDPOINTS:
+        for reason in endpoint.own_error_reasons:
+            assert reason in help_line
+    assert "unsupported" in help_line

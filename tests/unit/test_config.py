@@ -111,6 +111,7 @@ _VALUE_CASES: dict[str, tuple[str, Callable[[ExporterConfig], Any], Any]] = {
     "activity_interval": ("1h", lambda c: c.activity_interval, 3600.0),
     "analytics_interval": ("10m", lambda c: c.analytics_interval, 600.0),
     "analytics_top_pairs": ("5", lambda c: c.analytics_top_pairs, 5),
+    "limits_interval": ("30m", lambda c: c.limits_interval, 1800.0),
     "request_timeout": ("7s", lambda c: c.request_timeout, 7.0),
     "state_dir": (
         "/var/lib/x",
@@ -167,6 +168,7 @@ def _other_valid_value(key: str) -> str:
         "activity_interval": "45m",
         "analytics_interval": "15m",
         "analytics_top_pairs": "50",
+        "limits_interval": "20m",
         "request_timeout": "3s",
         "state_dir": "/env/state",
         "runway_warning_days": "9",
@@ -551,7 +553,7 @@ def test_config_file_account_with_a_bad_workspace_id_is_rejected_with_its_locati
     tmp_path: Path,
 ) -> None:
     text = f"accounts:\n  - name: prod\n    api_key: {SECRET}\n    workspaces: ['a b']\n"
-    assert file_error(tmp_path, text).setting.endswith("accounts.0.workspaces")
+    assert file_error(tmp_path, text).setting.endswith("accounts[1].workspaces")
 
 
 def test_config_file_path_is_kept(tmp_path: Path) -> None:
@@ -563,7 +565,7 @@ def test_config_file_path_is_kept(tmp_path: Path) -> None:
 def test_unknown_account_key_is_rejected_with_its_location(tmp_path: Path) -> None:
     text = _TWO_ACCOUNTS + "    runway_warnig_days: 3\n"
     error = file_error(tmp_path, text)
-    assert error.setting.endswith("accounts.1.runway_warnig_days")
+    assert error.setting.endswith("accounts[2].runway_warnig_days")
     assert error.problem == "unknown setting"
 
 
@@ -587,14 +589,16 @@ accounts:
     api_key: {OTHER_SECRET}
 """
     error = file_error(tmp_path, text)
-    assert error.setting.endswith("accounts.1.name")
+    assert error.setting.endswith("accounts[2].name")
     assert "twice" in error.problem
 
 
 def test_invalid_yaml_is_rejected_with_its_line(tmp_path: Path) -> None:
     error = file_error(tmp_path, "accounts:\n  - name: prod\n    api_key: [unclosed\n")
     assert error.setting.startswith(f"{tmp_path / 'exporter.yml'}:")
-    assert error.problem == "is not valid YAML"
+    assert error.problem.startswith("is not valid YAML: ")
+    assert "expected ',' or ']'" in error.problem  # the parser's reason
+    assert "(line 4, column 1)" in error.problem
 
 
 @pytest.mark.parametrize("text", ["", "- just\n- a list\n", "plain text\n"])
@@ -625,7 +629,7 @@ def test_config_file_account_with_key_and_key_file_is_rejected(tmp_path: Path) -
         f"    management_key_file: {secret_file}\n"
     )
     error = file_error(tmp_path, text)
-    assert error.setting.endswith("accounts.0.management_key")
+    assert error.setting.endswith("accounts[1].management_key")
 
 
 def test_config_file_account_threshold_order_is_checked(tmp_path: Path) -> None:
@@ -634,7 +638,7 @@ def test_config_file_account_threshold_order_is_checked(tmp_path: Path) -> None:
         "    runway_warning_days: 1\n    runway_critical_days: 4\n"
     )
     error = file_error(tmp_path, text)
-    assert "accounts.0" in error.setting
+    assert "accounts[1]" in error.setting
 
 
 @pytest.mark.parametrize(
@@ -780,7 +784,7 @@ def test_nan_critical_floor_cannot_pass_the_order_check(tmp_path: Path) -> None:
         "    balance_warning_usd: 10\n    balance_critical_usd: .nan\n"
     )
     problem = file_error(tmp_path, text)
-    assert problem.setting == f"{tmp_path / 'exporter.yml'}:5 accounts.0.balance_critical_usd"
+    assert problem.setting == f"{tmp_path / 'exporter.yml'}:5 accounts[1].balance_critical_usd"
 
 
 def test_bad_settings_from_three_sources_are_reported_together_with_their_locations(
@@ -797,7 +801,7 @@ def test_bad_settings_from_three_sources_are_reported_together_with_their_locati
     assert locations == {
         "--poll.interval",
         "OPENROUTER_EXPORTER_BALANCE_WARNING_USD",
-        f"{tmp_path / 'exporter.yml'}:4 accounts.0.runway_warning_days",
+        f"{tmp_path / 'exporter.yml'}:4 accounts[1].runway_warning_days",
     }
 
 
@@ -852,3 +856,23 @@ def test_telemetry_path_must_be_a_free_url_path(path: str) -> None:
 def test_switch_variable_takes_true_or_false(text: str, on: bool) -> None:
     config = load(**with_key(OPENROUTER_EXPORTER_DISABLE_EXPORTER_METRICS=text))
     assert config.exporter_metrics is not on
+
+
+def test_a_missing_config_file_is_named_by_its_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yml"
+
+    error = config_error({"config_file": str(missing)})
+
+    assert error.setting == "--config.file"
+    assert f"cannot read {missing}: No such file or directory" in error.problem
+
+
+def test_one_day_is_written_in_the_singular(tmp_path: Path) -> None:
+    error = config_error(
+        OPENROUTER_API_KEY=SECRET,
+        OPENROUTER_EXPORTER_RUNWAY_CRITICAL_DAYS="2",
+        OPENROUTER_EXPORTER_RUNWAY_WARNING_DAYS="1",
+    )
+
+    assert "(2 days)" in error.problem
+    assert "(1 day)" in error.problem

@@ -427,7 +427,10 @@ def test_rate_functions_use_the_rate_interval_or_the_right_now_window(query: Pan
     for match in re.finditer(r"\b(?:rate|irate)\(", query.expr):
         window = re.search(r"\[([^\]]*)\]", query.expr[match.end() :])
         assert window is not None, query.expr
-        assert window.group(1) in ("$__rate_interval", DEFAULT.spend_now_window), query.expr
+        assert window.group(1) in (
+            "$__rate_interval",
+            DEFAULT.key_rate_window,
+        ), query.expr
 
 
 @pytest.mark.parametrize(("file", "panel"), QUERY_PANELS, ids=QUERY_PANEL_IDS)
@@ -513,10 +516,10 @@ def test_overview_answers_the_three_questions_on_the_first_screen() -> None:
         "Days remaining",
         "Runs out",
         "Data age",
-        "Spending now, per day (10m)",
+        "Spending now, per day (5m)",
         "Now vs usual",
-        "Spend rate (10m) vs usual (7d)",
-        "Keys driving it (10m), per day",
+        "Spend rate (5m, 30m) vs usual",
+        "Keys driving it (15m), per day",
         "Balance over time",
         "Burn rate by window",
         "Days remaining by window",
@@ -551,6 +554,7 @@ NOT_MONEY = {
     "Requests per day by model (7-day mean)": "requests: spend divided by cost per request",
     "Now vs usual": "a ratio: the spend rate now over the usual one",
     "Runs out": "a date; the burn rate only tells when nothing is spent",
+    "Budgets: spent and forecast": "shares of each budget's amount",
 }
 
 

@@ -16,7 +16,7 @@ DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "dashboards.md"
 DASHBOARDS = load_dashboards()
 #: The bold heading above a table names the dashboard its rows belong to.
 HEADINGS = {"Overview": "openrouter-overview.json", "Drill-down": "openrouter-drilldown.json"}
-_CITED = re.compile(r"\bALERTS\b|\bopenrouter_[a-z_*]+")
+_CITED = re.compile(r"\bALERTS\b|\b(?:[a-z_]+:)?openrouter_[a-z_*]+(?::[a-z0-9_]+)?")
 
 
 def documented_rows() -> dict[str, dict[str, str]]:

@@ -247,13 +247,19 @@ def test_different_keys_have_different_fingerprints() -> None:
     assert key_fingerprint(SecretStr("sk-or-v1-a")) != key_fingerprint(SecretStr("sk-or-v1-b"))
 
 
-def test_management_key_polls_keys_credits_activity_and_analytics() -> None:
+def test_management_key_polls_keys_credits_activity_analytics_and_limits() -> None:
     config = load_config({}, {"OPENROUTER_MANAGEMENT_KEY": "sk-or-v1-m"})
     assert planned_endpoints(config.accounts[0], config) == {
+        "workspaces": 600.0,
         "keys": 60.0,
         "credits": 60.0,
         "activity": 1800.0,
         "analytics": 300.0,
+        "workspace_budgets": 600.0,
+        "guardrails": 600.0,
+        "guardrail_assignments": 600.0,
+        "members": 600.0,
+        "budget_spend": 600.0,
     }
 
 
@@ -294,9 +300,10 @@ def fake_openrouter(keys_body: Any) -> httpx.MockTransport:
 
 
 def management_account() -> tuple[ExporterConfig, AccountConfig, SnapshotStore]:
-    """An account with a management key against a fake OpenRouter, and its snapshot store."""
+    """An account with a management key against a fake OpenRouter (which knows no
+    workspaces or guardrails: limits are off), and its snapshot store."""
     config = load_config(
-        {"base_url": "https://openrouter.test/api/v1"},
+        {"base_url": "https://openrouter.test/api/v1", "limits_interval": "0"},
         {"OPENROUTER_MANAGEMENT_KEY": MANAGEMENT_KEY},
     )
     account = config.accounts[0]

@@ -518,3 +518,78 @@ def test_status_json_is_served_as_json_from_the_same_view() -> None:
 
     assert answer.content_type == "application/json"
     assert json.loads(answer.body)["accounts"][0]["balance"]["balance_usd"] == 40.0
+
+
+# --- Now and today, and the first minutes of the balance chart -----------------------------
+
+
+def test_the_balance_chart_plots_every_sample_until_an_hourly_series_exists() -> None:
+    samples = [Sample(NOW - 600 + 5 * i, 40.0 + 0.1 * i, 100.0) for i in range(120)]
+
+    view = view_of(account(), history=lambda name, since: samples)
+
+    assert len(view.accounts[0].balance_history) == 120
+    assert len(_polyline(render_page(view)).split()) == 120
+    assert "120 samples, one per poll" in text_of(render_page(view))
+
+
+def test_the_empty_balance_chart_says_what_it_waits_for_and_how_long() -> None:
+    view = build_status(Snapshot(1, (account(),), ready=True), no_history, NOW, 60.0)
+
+    text = text_of(render_page(view))
+
+    assert "Waiting for a second sample of /credits" in text
+    assert "every 1m" in text
+
+
+def test_an_unreadable_balance_is_unknown_on_the_page_not_critical() -> None:
+    snapshot = account(credits=None, forecasts=())
+
+    view = view_of(snapshot)
+
+    assert view.accounts[0].status is Status.UNKNOWN
+    assert "<title>UNKNOWN: OpenRouter credits</title>" in render_page(view)
+    assert json_of(snapshot)["accounts"][0]["status"] == "unknown"
+
+
+def test_a_fast_pace_raises_a_banner_with_when_the_money_is_gone() -> None:
+    samples = [Sample(NOW - 120, 40.0, 100.0), Sample(NOW, 50.0, 100.0)]  # $7,200/day
+
+    text = text_of(render_page(view_of(account(), history=lambda name, since: samples)))
+
+    assert "The money is going fast: $7,200.00/day over the last 2 min" in text
+    assert "at this pace the credits run out" in text
+    assert "Shortest runway, at the pace of the last 2 min" in text
+
+
+def test_what_could_not_be_read_says_why_and_what_to_do() -> None:
+    advice = "OpenRouter rejected the management key for /keys: create a new key"
+    failing = EndpointHealth(up=False, polled=True, errors={"http_401": 2}, advice=advice)
+    snapshot = account(
+        keys=None,
+        health={
+            EndpointName.CREDITS: EndpointHealth(up=True, polled=True, last_success=NOW - 30),
+            EndpointName.KEYS: failing,
+        },
+    )
+
+    text = text_of(page_of(snapshot))
+    document = json_of(snapshot)
+
+    assert "Keys unknown: /keys failed (http_401)" in text
+    assert "No key is near its limit" not in text
+    assert advice in text  # in the failing banner, on the page itself
+    keys = next(item for item in document["accounts"][0]["endpoints"] if item["name"] == "keys")
+    assert keys["advice"] == advice
+    validate(document)
+
+
+def test_the_pace_of_an_account_whose_money_is_gone_says_so() -> None:
+    samples = [Sample(NOW - 120, 40.0, 100.0), Sample(NOW, 50.0, 100.0)]
+    snapshot = account(credits=CreditsReading(100.0, 101.0, NOW - 30))
+
+    text = text_of(render_page(view_of(snapshot, history=lambda name, since: samples)))
+
+    assert "the credits are used up" in text
+    assert "credits last" not in text
+    assert "The money is going fast" not in text  # the balance says it louder

@@ -142,6 +142,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="5m",
     ),
     Setting(
+        "limits_interval",
+        "--poll.limits-interval",
+        "OPENROUTER_EXPORTER_LIMITS_INTERVAL",
+        "between reads of workspaces, budgets, guardrails, members and their spend "
+        "estimates (spaced out further to stay within 200 calls an hour); 0: off",
+        default="10m",
+    ),
+    Setting(
         "analytics_top_pairs",
         "--analytics.top-pairs",
         "OPENROUTER_EXPORTER_ANALYTICS_TOP_PAIRS",

@@ -74,6 +74,7 @@ class Relations:
             activity_interval=settings.activity_interval,
             analytics_interval=settings.analytics_interval,
             analytics_top_pairs=settings.analytics_top_pairs,
+            limits_interval=settings.limits_interval,
             request_timeout=request_timeout,
             state_dir=settings.state_dir or default_state_dir(self.environ),
             state_dir_explicit=settings.state_dir is not None,
@@ -94,8 +95,8 @@ class Relations:
         if thresholds.runway_critical_days > thresholds.runway_warning_days:
             self.problem(
                 locate("runway_critical_days", "runway_warning_days"),
-                f"the critical runway ({thresholds.runway_critical_days:g} days) must not be "
-                f"longer than the warning one ({thresholds.runway_warning_days:g} days); either "
+                f"the critical runway ({_days(thresholds.runway_critical_days)}) must not be "
+                f"longer than the warning one ({_days(thresholds.runway_warning_days)}); either "
                 "may be the default or inherited",
             )
         warning, critical = thresholds.balance_warning_usd, thresholds.balance_critical_usd
@@ -161,6 +162,7 @@ class Relations:
             if entry.name in seen:
                 self.problem(locate("name"), f"account {entry.name!r} appears twice")
             seen.add(entry.name)
+            self._check_budget_names(index, entry)
             inherited = {name: getattr(entry, name) for name in THRESHOLDS}
             thresholds = replace(
                 defaults, **{name: value for name, value in inherited.items() if value is not None}
@@ -178,6 +180,23 @@ class Relations:
                     api_key=api_key,
                     thresholds=thresholds,
                     workspaces=entry.workspaces,
+                    budgets=entry.budgets,
                 )
             )
         return tuple(accounts)
+
+    def _check_budget_names(self, index: int, entry: FileAccount) -> None:
+        file = self.sources.file
+        assert file is not None
+        names: set[str] = set()
+        for number, budget in enumerate(entry.budgets):
+            if budget.name in names:
+                self.problem(
+                    file.locate(("accounts", index, "budgets", number, "name")),
+                    f"budget {budget.name!r} appears twice in account {entry.name!r}",
+                )
+            names.add(budget.name)
+
+
+def _days(value: float) -> str:
+    return f"{value:g} day" if value == 1 else f"{value:g} days"

@@ -18,6 +18,8 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    field_validator,
+    model_validator,
 )
 
 from openrouter_exporter.config.durations import parse_duration
@@ -181,6 +183,77 @@ class _AccountFields(BaseModel):
     workspaces: Workspaces = ()
 
 
+BudgetPeriod = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
+_Names = tuple[Annotated[str, Field(min_length=1)], ...]
+
+
+def _budget_name(name: str) -> str:
+    if not _ACCOUNT_NAME.match(name):
+        raise ValueError(f"budget name {name!r} must be 1-63 letters, digits, '_', '.', ':' or '-'")
+    return name
+
+
+class BudgetScope(BaseModel):
+    """What a budget counts; within a field any value matches, across fields all must."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keys: _Names = ()  # a key's name or its hash (or the start of its hash)
+    models: _Names = ()
+    providers: _Names = ()
+    workspaces: _Names = ()
+
+    @property
+    def by_key(self) -> bool:
+        """Whether the budget counts keys' spend (keys, workspaces) rather than models'."""
+        return bool(self.keys or self.workspaces)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "BudgetScope":
+        if self.by_key and (self.models or self.providers):
+            raise ValueError(
+                "keys or workspaces cannot be combined with models or providers: OpenRouter "
+                "reports a key's spend without its models; declare two budgets"
+            )
+        return self
+
+
+class BudgetThreshold(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    percent: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
+    basis: Literal["actual", "forecast"] = "actual"
+
+
+DEFAULT_BUDGET_THRESHOLDS = (
+    BudgetThreshold(percent=80, basis="actual"),
+    BudgetThreshold(percent=100, basis="actual"),
+    BudgetThreshold(percent=100, basis="forecast"),
+)
+
+
+class Budget(BaseModel):
+    """A spending budget declared for an account: an amount per calendar period (UTC)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, AfterValidator(_budget_name)]
+    amount_usd: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    period: BudgetPeriod
+    scope: BudgetScope = BudgetScope()
+    thresholds: tuple[BudgetThreshold, ...] = DEFAULT_BUDGET_THRESHOLDS
+
+    @field_validator("thresholds")
+    @classmethod
+    def _distinct(cls, thresholds: tuple[BudgetThreshold, ...]) -> tuple[BudgetThreshold, ...]:
+        seen = set()
+        for item in thresholds:
+            if (item.percent, item.basis) in seen:
+                raise ValueError(f"{item.percent:g}% {item.basis} is given twice")
+            seen.add((item.percent, item.basis))
+        return thresholds
+
+
 class FileAccount(_AccountFields):
     """One account of the YAML file; thresholds left out inherit the flags' values."""
 
@@ -188,6 +261,7 @@ class FileAccount(_AccountFields):
     base_url: BaseUrl | None = None
     runway_warning_days: Days | None = None
     runway_critical_days: Days | None = None
+    budgets: tuple[Budget, ...] = ()
 
 
 class ConfigFile(BaseModel):
@@ -215,6 +289,7 @@ class Settings(_AccountFields):
     activity_interval: Interval
     analytics_interval: OptionalInterval
     analytics_top_pairs: Annotated[int, Field(ge=0)]
+    limits_interval: OptionalInterval
     request_timeout: Timeout
     state_dir: Path | None = None
     runway_warning_days: Days

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from openrouter_exporter.config.schema import ListenAddress
+from openrouter_exporter.config.schema import Budget, ListenAddress
 
 POLITE_INTERVAL_SECONDS = 30.0
 
@@ -29,6 +29,7 @@ class AccountConfig:
     api_key: SecretStr | None
     thresholds: Thresholds = field(default_factory=Thresholds)
     workspaces: tuple[str, ...] = ()
+    budgets: tuple[Budget, ...] = ()
 
     def secrets(self) -> list[str]:
         return [k.get_secret_value() for k in (self.management_key, self.api_key) if k]
@@ -52,6 +53,7 @@ class ExporterConfig:
     config_file: Path | None = None
     analytics_interval: float = 300.0  # 0: the Analytics API is not polled
     analytics_top_pairs: int = 20
+    limits_interval: float = 600.0  # 0: workspaces, budgets and guardrails are not read
 
     def secrets(self) -> list[str]:
         return [secret for account in self.accounts for secret in account.secrets()]
@@ -96,6 +98,7 @@ class ExporterConfig:
             "activity_interval_seconds": self.activity_interval,
             "analytics_interval_seconds": self.analytics_interval,
             "analytics_top_pairs": self.analytics_top_pairs,
+            "limits_interval_seconds": self.limits_interval,
             "request_timeout_seconds": self.request_timeout,
             "state_dir": str(self.state_dir),
             "web_config_file": str(self.web_config_file) if self.web_config_file else None,

@@ -25,7 +25,8 @@ class YamlDocument:
 
     def locate(self, location: Sequence[int | str]) -> str:
         """``file:line`` of the value at ``location`` (its nearest written parent's line when
-        it is missing), then the location as dotted keys."""
+        it is missing), then the location as people count: ``accounts[1].name`` is the
+        first account's name."""
         import yaml
 
         node = self._root
@@ -40,7 +41,9 @@ class YamlDocument:
                 break
             node = child
         line = node.start_mark.line + 1 if node is not None else 1
-        dotted = ".".join(str(part) for part in location)
+        dotted = "".join(
+            f"[{part + 1}]" if isinstance(part, int) else f".{part}" for part in location
+        ).lstrip(".")
         return f"{self.path}:{line}" + (f" {dotted}" if dotted else "")
 
 
@@ -51,10 +54,21 @@ def read_yaml(path: Path, setting: str) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise config_error(setting, f"cannot read: {error.strerror or error}") from None
+        raise config_error(setting, f"cannot read {path}: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise config_error(setting, "is not UTF-8 text") from None
+        raise config_error(setting, f"{path} is not UTF-8 text") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else setting
-        raise config_error(where, "is not valid YAML") from None
+        raise config_error(where, f"is not valid YAML: {_yaml_reason(error)}") from None
+
+
+def _yaml_reason(error: Exception) -> str:
+    """The parser's own words: what it found, and where (line and column, from 1)."""
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    mark = getattr(error, "problem_mark", None)
+    text = "; ".join(str(part) for part in (context, problem) if part) or str(error)
+    if mark is not None:
+        text += f" (line {mark.line + 1}, column {mark.column + 1})"
+    return text

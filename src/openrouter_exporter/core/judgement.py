@@ -9,20 +9,24 @@
   page 30; 30 won because ``/status.json`` publishes it in a versioned schema
   (``top_models_30d``), and a month ranks the models that drive the bill rather than a
   week's spike.
+- Declared budgets whose spend has reached their amount, or whose forecast is over it: a
+  warning each (:mod:`.budget_judgement`).
 - The freshness of each endpoint's data: stale past the same ages at which the
   ``OpenRouterDataStale`` alert warns.
 """
 
 import enum
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_judgement import budget_reasons
 from openrouter_exporter.core.endpoint_name import EndpointName
+from openrouter_exporter.core.pace import RecentPace
 from openrouter_exporter.core.snapshot import AccountSnapshot, EndpointHealth, KeyReading
-from openrouter_exporter.core.wording import days_text, usd
+from openrouter_exporter.core.wording import days_text, fast_text, span_text, usd
 
 TOP_MODELS = 5
 TOP_MODELS_DAYS = 30
@@ -37,9 +41,20 @@ ACTIVITY_STALE_SECONDS = 6 * 3600.0
 
 
 class Status(enum.IntEnum):
+    """A monitoring plugin's states; the value is ``check``'s exit status."""
+
     OK = 0
     WARNING = 1
     CRITICAL = 2
+    UNKNOWN = 3
+
+
+# Which state wins over several accounts or reasons: out of money before "cannot tell".
+_RANK = {Status.OK: 0, Status.WARNING: 1, Status.UNKNOWN: 2, Status.CRITICAL: 3}
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    return max(statuses, key=_RANK.__getitem__, default=Status.OK)
 
 
 @dataclass(frozen=True)
@@ -48,12 +63,15 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
-def judge(snapshot: AccountSnapshot) -> Verdict:
-    """The account's status: the worst of its reasons, OK without any."""
+def judge(snapshot: AccountSnapshot, recent: RecentPace | None = None) -> Verdict:
+    """The account's status: the worst of its reasons, OK without any; UNKNOWN while the
+    balance cannot be read. ``recent``: the pace of the last hour or so, whose runway counts
+    when it is the shortest, and which warns when it is fast."""
     thresholds = snapshot.thresholds
     if snapshot.credits is None:
         return Verdict(
-            Status.CRITICAL, (f"balance unavailable: {problem(snapshot, EndpointName.CREDITS)}",)
+            Status.UNKNOWN,
+            (f"balance unknown: {problem(snapshot, EndpointName.CREDITS, advice=True)}",),
         )
     reasons: list[tuple[Status, str]] = []
     balance = snapshot.credits.balance
@@ -66,9 +84,11 @@ def judge(snapshot: AccountSnapshot) -> Verdict:
         if floor is not None and balance < floor:
             reasons.append((severity, f"balance {usd(balance)} is below the floor {usd(floor)}"))
             break
-    if snapshot.forecasts:
-        shortest = min(snapshot.forecasts, key=lambda item: item.days_remaining)
-        days = shortest.days_remaining
+    runways = [(item.days_remaining, f"{item.window} burn rate") for item in snapshot.forecasts]
+    if recent is not None and recent.shortest:
+        runways.append((recent.days_remaining, f"pace of the last {span_text(recent)}"))
+    if runways:
+        days, basis = min(runways)
         severity = runway_level(days, thresholds)
         if severity is not Status.OK:
             limit = (
@@ -79,13 +99,16 @@ def judge(snapshot: AccountSnapshot) -> Verdict:
             reasons.append(
                 (
                     severity,
-                    f"runway {days_text(days)} ({shortest.window} burn rate) is below the "
+                    f"runway {days_text(days)} ({basis}) is below the "
                     f"{severity.name.lower()} threshold of {days_text(limit)}",
                 )
             )
+    if recent is not None and recent.fast and balance > 0:
+        reasons.append((Status.WARNING, fast_text(recent)))
+    reasons.extend((Status.WARNING, text) for text in budget_reasons(snapshot.budgets))
     if not reasons:
         return Verdict(Status.OK, ())
-    status = max(severity for severity, _ in reasons)
+    status = worst(severity for severity, _ in reasons)
     return Verdict(status, tuple(text for _, text in reasons))
 
 
@@ -97,15 +120,22 @@ def runway_level(days: float, thresholds: Thresholds) -> Status:
     return Status.OK
 
 
-def problem(snapshot: AccountSnapshot, endpoint: EndpointName) -> str:
-    """Why the account has no reading of ``endpoint``, in a few words."""
+def problem(snapshot: AccountSnapshot, endpoint: EndpointName, *, advice: bool = False) -> str:
+    """Why the account has no reading of ``endpoint``; with ``advice``, what to do about it
+    (which key, which endpoint), else where that is said (the freshness of the endpoints)."""
     health = snapshot.health.get(endpoint)
     if health is None:
-        return "not polled"
+        return f"/{endpoint} is not polled with this configuration"
     reasons = failure_reasons(health)
     if not health.polled and reasons:
-        return "this key cannot read the balance; a management key can"
-    return ", ".join(reasons) or "not fetched"
+        return (
+            f"this key cannot read /{endpoint}; a management key can "
+            "(set OPENROUTER_MANAGEMENT_KEY)"
+        )
+    if not reasons:
+        return f"/{endpoint} has not answered yet"
+    what = f": {health.advice}" if advice and health.advice else " (see the endpoints' state)"
+    return f"/{endpoint} failed ({', '.join(reasons)}){what}"
 
 
 def failure_reasons(health: EndpointHealth) -> list[str]:
@@ -206,6 +236,7 @@ class Freshness:
     age_seconds: float | None
     stale: bool
     errors: Mapping[str, int]  # failed polls since start by reason; reasons never seen left out
+    advice: str | None = None  # while failing: what to do, naming the key
 
 
 def freshness(name: str, health: EndpointHealth, now: float) -> Freshness:
@@ -228,4 +259,5 @@ def freshness(name: str, health: EndpointHealth, now: float) -> Freshness:
         age_seconds=age,
         stale=health.polled and age is not None and age > limit,
         errors={reason: count for reason, count in health.errors.items() if count > 0},
+        advice=health.advice if state == "failing" else None,
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerAmounts:
     """The ledger's columns: what one (model, provider) cost and carried."""
 
@@ -21,7 +21,7 @@ class LedgerAmounts:
     reasoning_tokens: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerRow:
     """One completed UTC day of one (model, provider, provider endpoint)."""
 
@@ -32,7 +32,7 @@ class LedgerRow:
     amounts: LedgerAmounts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelTotals:
     """The ledger's sums for one (model, provider): the per-model counters."""
 
@@ -41,13 +41,37 @@ class ModelTotals:
     amounts: LedgerAmounts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     """One reading of the credits used and bought, as the exporter stored it."""
 
     timestamp: float
     total_usage: float
     total_credits: float
+
+
+@dataclass(frozen=True)
+class UsageCounter:
+    """The credits-used counter kept apart from OpenRouter's ``total_usage``, which can fall
+    (a refund, a revised charge): ``used`` advances by its increases only, ``refunded`` by
+    its decreases, and ``last_usage`` is the figure they were last advanced to."""
+
+    last_usage: float
+    used: float
+    refunded: float = 0.0
+
+
+def advance_usage(previous: UsageCounter | None, total_usage: float) -> UsageCounter:
+    """The counter after OpenRouter reported ``total_usage``: starts at that figure, then
+    moves up with each increase, and counts each decrease as refunded instead."""
+    if previous is None:
+        return UsageCounter(total_usage, total_usage)
+    change = total_usage - previous.last_usage
+    return UsageCounter(
+        total_usage,
+        previous.used + max(change, 0.0),
+        previous.refunded + max(-change, 0.0),
+    )
 
 
 def monotonic_totals(

@@ -13,9 +13,11 @@ from datetime import date
 from typing import Any, TypeVar
 
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_status import BudgetStatus
 from openrouter_exporter.core.endpoint_name import EndpointName
-from openrouter_exporter.core.ledger import ModelTotals, monotonic_totals
-from openrouter_exporter.core.limits import Limit
+from openrouter_exporter.core.ledger import ModelTotals, UsageCounter, monotonic_totals
+from openrouter_exporter.core.limits import Limit, LimitPeriod
+from openrouter_exporter.core.organization import ReportedBudget
 
 _ReadingT = TypeVar("_ReadingT")
 
@@ -24,10 +26,13 @@ _ReadingT = TypeVar("_ReadingT")
 class EndpointHealth:
     up: bool = False
     polled: bool = False
+    absent: bool = False  # the account lacks the feature (403/404): neither up nor down
     last_success: float | None = None
     last_duration: float | None = None
     requests: int = 0
     errors: Mapping[str, int] = field(default_factory=dict)
+    # While failing: what the last failure means and what to do, naming the key.
+    advice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,13 +40,24 @@ class CreditsReading:
     total_credits: float
     total_usage: float
     fetched_at: float
+    #: The credits-used counter beside OpenRouter's figure; None: equal to ``total_usage``,
+    #: no refund seen.
+    counter: UsageCounter | None = None
+
+    @property
+    def used_total(self) -> float:
+        return self.counter.used if self.counter else self.total_usage
+
+    @property
+    def refunded_total(self) -> float:
+        return self.counter.refunded if self.counter else 0.0
 
     @property
     def balance(self) -> float:
         return self.total_credits - self.total_usage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyReading:
     key_hash: str
     name: str
@@ -54,6 +70,16 @@ class KeyReading:
     limit: float | None
     limit_remaining: float | None
     expires_at: float | None
+    # Spend in the current UTC day, week (from Monday) and month; None when not sent.
+    usage_daily: float | None = None
+    usage_weekly: float | None = None
+    usage_monthly: float | None = None
+    period_usage: Mapping[LimitPeriod, float] = field(default_factory=dict)  # day, week, month
+    period_byok_usage: Mapping[LimitPeriod, float] = field(default_factory=dict)
+    include_byok_in_limit: bool = False
+    creator_user_id: str | None = None
+    # GET /key with an inference key, newer answers: every budget layer, OpenRouter's figures.
+    budgets: tuple[ReportedBudget, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +120,7 @@ class AccountSnapshot:
     forecasts: tuple[WindowForecast, ...] = ()
     health: Mapping[EndpointName, EndpointHealth] = field(default_factory=dict)
     limits: tuple[Limit, ...] = ()
+    budgets: tuple[BudgetStatus, ...] = ()
 
     def reading(self, endpoint: EndpointName, kind: type[_ReadingT]) -> _ReadingT | None:
         """The latest good reading of ``endpoint``, or ``None`` if it was never fetched."""

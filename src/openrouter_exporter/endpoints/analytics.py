@@ -46,6 +46,8 @@ class Analytics(Endpoint):
     # Key names are mapped to hashes through /keys; provider splits come from /activity.
     polls_after = (EndpointName.KEYS, EndpointName.ACTIVITY)
     own_error_reasons = (UNSUPPORTED,)
+    # An organisation without the Analytics API: quiet, not an error.
+    absent_statuses = frozenset({403, 404})
 
     def applies(self, account: AccountConfig) -> bool:
         return account.management_key is not None

@@ -19,9 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import ModelTotals
+from openrouter_exporter.core.pace import SpendToday
 from openrouter_exporter.core.reconcile import Figures
-from openrouter_exporter.core.snapshot import KeyReading
+from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading
 from openrouter_exporter.openrouter.analytics_models import (
     AnalyticsMeta,
     AnalyticsQuery,
@@ -259,6 +261,19 @@ class AnalyticsReading:
         figures are yesterday's, and the today gauges go until the next poll."""
         moment = self.server_time + max(0.0, now - self.fetched_at)
         return datetime.fromtimestamp(moment, UTC).date() == self.day
+
+
+def analytics_today(snapshot: AccountSnapshot, now: float) -> SpendToday | None:
+    """Today's spend by the Analytics API, while its figures are still today's."""
+    reading = snapshot.reading(EndpointName.ANALYTICS, AnalyticsReading)
+    if reading is None or not reading.current(now):
+        return None
+    return SpendToday(
+        usd=sum(model.spend for model in reading.models),
+        source="analytics",
+        read_at=reading.fetched_at,
+        since=_midnight(reading.day).timestamp(),
+    )
 
 
 def todays_models(days: Mapping[tuple[date, str], ModelToday], day: date) -> tuple[ModelToday, ...]:

@@ -42,6 +42,9 @@ class Poll:
     count_request: Callable[[], None]  # pass to the client: counts each HTTP request
     interval: float  # the endpoint may space its polls out (many pages of keys)
     stop_polling: bool = False  # set when this key can never read the endpoint
+    # Set when the endpoint has nothing to read because a feature it depends on is absent
+    # (said once by that endpoint): its series and openrouter_up are left out too.
+    feature_absent: bool = False
 
 
 class Endpoint:
@@ -56,6 +59,9 @@ class Endpoint:
     polls_after: ClassVar[tuple[EndpointName, ...]] = ()
     # Failure reasons only this endpoint reports, counted from 0 like the common ones.
     own_error_reasons: ClassVar[tuple[str, ...]] = ()
+    # HTTP statuses that mean the account lacks the feature (Enterprise-only, a personal
+    # account): one log line, no reading, no error counted and no openrouter_up series.
+    absent_statuses: ClassVar[frozenset[int]] = frozenset()
     # What the log advises a person for some of those reasons.
     own_error_advice: ClassVar[Mapping[str, str]] = {}
 

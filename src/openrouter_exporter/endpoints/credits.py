@@ -62,7 +62,10 @@ class Credits(Endpoint):
             or now // PRUNE_EVERY_SECONDS != previous.fetched_at // PRUNE_EVERY_SECONDS
         ):
             await asyncio.to_thread(poll.state.prune, now)
-        return CreditsReading(credits.total_credits, credits.total_usage, now)
+        counter = await asyncio.to_thread(
+            poll.state.advance_usage, poll.account.name, credits.total_usage
+        )
+        return CreditsReading(credits.total_credits, credits.total_usage, now, counter)
 
     def families(self, accounts: Sequence[AccountSnapshot]) -> Iterator[Metric]:
         purchased = GaugeMetricFamily(
@@ -72,8 +75,15 @@ class Credits(Endpoint):
         )
         used = CounterMetricFamily(
             "openrouter_credits_used_usd",
-            "Total credits used, in USD, from OpenRouter /credits total_usage; rate() is the "
-            f"spend rate. {POLLED}",
+            "Total credits used, in USD, from OpenRouter /credits total_usage; moves up with "
+            "its increases only (a decrease is counted in openrouter_credits_refunded_usd_total"
+            f"), so rate() is the spend rate. {POLLED}",
+            labels=["account"],
+        )
+        refunded = CounterMetricFamily(
+            "openrouter_credits_refunded_usd",
+            "Decreases of OpenRouter /credits total_usage (refunds, revised charges), in USD, "
+            f"since the exporter's state began. {POLLED}",
             labels=["account"],
         )
         balance = GaugeMetricFamily(
@@ -86,9 +96,10 @@ class Credits(Endpoint):
             if account.credits is None:
                 continue
             purchased.add_metric([account.name], account.credits.total_credits)
-            used.add_metric([account.name], account.credits.total_usage)
+            used.add_metric([account.name], account.credits.used_total)
+            refunded.add_metric([account.name], account.credits.refunded_total)
             balance.add_metric([account.name], account.credits.balance)
-        yield from (purchased, used, balance)
+        yield from (purchased, used, refunded, balance)
 
 
 def _usage_seen(snapshot: AccountSnapshot) -> bool:

@@ -4,7 +4,8 @@ from openrouter_exporter.config.types import AccountConfig
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.snapshot import KeyReading
 from openrouter_exporter.endpoints.base import Endpoint, Key, Poll
-from openrouter_exporter.endpoints.key_readings import carry_over, key_fingerprint, key_reading
+from openrouter_exporter.endpoints.key_budgets import current_key_reading
+from openrouter_exporter.endpoints.key_readings import carry_over
 
 
 class CurrentKey(Endpoint):
@@ -22,8 +23,5 @@ class CurrentKey(Endpoint):
     async def poll(self, poll: Poll) -> tuple[KeyReading, ...]:
         assert poll.account.api_key is not None
         answer = await poll.client.current_key(poll.count_request)
-        fingerprint = key_fingerprint(poll.account.api_key)
-        reading = key_reading(
-            answer, key_hash=fingerprint, name=None, workspace_id="", disabled=False
-        )
+        reading = current_key_reading(answer, poll.account)
         return carry_over([(reading, answer)], poll.previous.reading(self.name, tuple))

@@ -1,13 +1,14 @@
 """What ``/keys`` and ``/key`` share: key readings, their fingerprints and metric families."""
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pydantic import SecretStr
 
+from openrouter_exporter.core.limits import LimitPeriod
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading
 from openrouter_exporter.endpoints.base import POLLED
 from openrouter_exporter.openrouter.models import KeyUsage
@@ -46,7 +47,24 @@ def key_reading(
         limit=answer.limit,
         limit_remaining=answer.limit_remaining,
         expires_at=_timestamp(answer.expires_at),
+        usage_daily=answer.usage_daily,
+        usage_weekly=answer.usage_weekly,
+        usage_monthly=answer.usage_monthly,
+        period_usage=_periods(answer.usage_daily, answer.usage_weekly, answer.usage_monthly),
+        period_byok_usage=_periods(
+            answer.byok_usage_daily, answer.byok_usage_weekly, answer.byok_usage_monthly
+        ),
+        include_byok_in_limit=bool(answer.include_byok_in_limit),
+        creator_user_id=answer.creator_user_id,
     )
+
+
+def _periods(
+    daily: float | None, weekly: float | None, monthly: float | None
+) -> dict[LimitPeriod, float]:
+    """The usage of each period the answer gave (an absent one stays unknown)."""
+    given = {LimitPeriod.DAILY: daily, LimitPeriod.WEEKLY: weekly, LimitPeriod.MONTHLY: monthly}
+    return {period: value for period, value in given.items() if value is not None}
 
 
 def carry_over(
@@ -63,8 +81,29 @@ def carry_over(
             for name in _CARRIED_FIELDS
             if last is not None and name not in answer.model_fields_set
         }
+        if last is not None:
+            kept["period_usage"] = _kept_periods(
+                reading.period_usage, last.period_usage, answer, "usage"
+            )
+            kept["period_byok_usage"] = _kept_periods(
+                reading.period_byok_usage, last.period_byok_usage, answer, "byok_usage"
+            )
         result.append(replace(reading, **kept) if kept else reading)
     return tuple(result)
+
+
+def _kept_periods(
+    read: Mapping[LimitPeriod, float],
+    last: Mapping[LimitPeriod, float],
+    answer: KeyUsage,
+    prefix: str,
+) -> dict[LimitPeriod, float]:
+    """The period usage read, with the last value of each period the answer left out."""
+    kept = dict(read)
+    for period, value in last.items():
+        if f"{prefix}_{period.value}" not in answer.model_fields_set:
+            kept.setdefault(period, value)
+    return kept
 
 
 def key_families(accounts: Sequence[AccountSnapshot]) -> Iterator[Metric]:

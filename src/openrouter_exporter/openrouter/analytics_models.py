@@ -38,6 +38,7 @@ class AnalyticsQuery:
     granularity: Granularity | None = None
     order_by: str | None = None
     limit: int | None = None
+    filters: tuple[tuple[str, str], ...] = ()  # (dimension, value): equal to
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -51,6 +52,10 @@ class AnalyticsQuery:
             body["order_by"] = {"field": self.order_by, "direction": "desc"}
         if self.limit is not None:
             body["limit"] = self.limit
+        if self.filters:
+            body["filters"] = [
+                {"field": name, "operator": "eq", "value": value} for name, value in self.filters
+            ]
         return body
 
 

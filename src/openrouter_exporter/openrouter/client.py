@@ -6,13 +6,13 @@ OpenRouter's own message, shortened and scrubbed of the key; the key never appea
 ``repr``, an exception or a log line.
 """
 
-import email.utils
 import enum
 import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import (
@@ -32,6 +32,13 @@ from openrouter_exporter.openrouter.analytics_models import (
     parse_meta_answer,
     parse_query_answer,
 )
+from openrouter_exporter.openrouter.http_answers import (
+    error_message,
+    parse_retry_after,
+    server_time,
+    shorten,
+)
+from openrouter_exporter.openrouter.limit_models import WorkspaceBudget
 from openrouter_exporter.openrouter.models import (
     ActivityRow,
     ApiKey,
@@ -42,6 +49,7 @@ from openrouter_exporter.openrouter.models import (
 )
 
 KEYS_PAGE_SIZE = 100
+LIST_PAGE_SIZE = 100  # the most an offset/limit list answers at once
 # Failure reasons counted from 0 on every endpoint polled, so that increase() sees the first
 # one: the exporter's own kinds and the HTTP statuses OpenRouter documents. Any other status
 # is counted as http_<status> once it occurs.
@@ -54,7 +62,6 @@ KNOWN_ERROR_REASONS = (
     *(f"http_{status}" for status in DOCUMENTED_STATUSES),
 )
 MAX_KEYS_PAGES = 1000
-_MAX_MESSAGE = 200
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 
@@ -154,6 +161,50 @@ class OpenRouterClient:
             f"/keys did not end after {MAX_KEYS_PAGES} pages",
         )
 
+    async def listed(
+        self,
+        path: str,
+        model: type[_ModelT],
+        on_request: Callable[[], None],
+        params: dict[str, str] | None = None,
+    ) -> list[_ModelT]:
+        """Every item of an ``offset``/``limit`` list answered as ``{data, total_count}``
+        (workspaces, guardrails, assignments, members), over all pages."""
+        items: list[_ModelT] = []
+        for page in range(MAX_KEYS_PAGES):
+            query = {**(params or {}), "offset": str(page * LIST_PAGE_SIZE)}
+            query["limit"] = str(LIST_PAGE_SIZE)
+            body = await self._get(path, query, on_request)
+            data = _data_list(body, path)
+            items.extend(_parse_items(model, data))
+            total = body.get("total_count") if isinstance(body, dict) else None
+            done = len(data) < LIST_PAGE_SIZE
+            if isinstance(total, int) and not isinstance(total, bool):
+                done = done or (page + 1) * LIST_PAGE_SIZE >= total
+            if done:
+                return items
+        raise FetchError(
+            ErrorKind.INVALID_RESPONSE,
+            "invalid_response",
+            f"/{path} did not end after {MAX_KEYS_PAGES} pages",
+        )
+
+    async def workspace_budgets(
+        self, workspace_id: str, on_request: Callable[[], None]
+    ) -> tuple[list[WorkspaceBudget], bool | None]:
+        """A workspace's budgets and whether they count BYOK; a workspace without budgets
+        answers 404 (OpenRouter's quirk), which means none."""
+        path = f"workspaces/{quote(workspace_id, safe='')}/budgets"
+        try:
+            body = await self._get(path, {}, on_request)
+        except FetchError as error:
+            if error.status == 404:
+                return [], None
+            raise
+        budgets = _parse_items(WorkspaceBudget, _data_list(body, "workspaces/{id}/budgets"))
+        byok = body.get("include_byok_in_budgets") if isinstance(body, dict) else None
+        return budgets, byok if isinstance(byok, bool) else None
+
     async def activity(self, on_request: Callable[[], None]) -> list[ActivityRow]:
         # Parsed straight from the bytes: the whole 30-day window of a large account is
         # thousands of rows, and skipping the intermediate dicts halves the peak memory.
@@ -196,7 +247,7 @@ class OpenRouterClient:
                 f"/analytics/query answered 200 with {error}",
                 status=200,
             ) from None
-        return replace(result, server_time=_server_time(response))
+        return replace(result, server_time=server_time(response))
 
     async def analytics_meta(self, on_request: Callable[[], None]) -> AnalyticsMeta:
         body = await self._get("analytics/meta", {}, on_request)
@@ -260,7 +311,7 @@ class OpenRouterClient:
 
     def _http_error(self, path: str, response: httpx.Response) -> FetchError:
         status = response.status_code
-        message = _shorten(self._scrub(_error_message(response)))
+        message = shorten(self._scrub(error_message(response)))
         retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
         if status == 401:
             kind = ErrorKind.AUTH
@@ -343,46 +394,3 @@ def _parse_items(model: type[_ModelT], items: list[Any]) -> list[_ModelT]:
             status=200,
         )
     return parsed
-
-
-def _error_message(response: httpx.Response) -> str:
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])
-    return response.reason_phrase or "no error message"
-
-
-def _shorten(text: str) -> str:
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= _MAX_MESSAGE else one_line[: _MAX_MESSAGE - 1] + "…"
-
-
-def _server_time(response: httpx.Response) -> float | None:
-    """OpenRouter's clock from the ``Date`` header: it decides which UTC day is today."""
-    try:
-        return email.utils.parsedate_to_datetime(response.headers.get("Date", "")).timestamp()
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - now
-    if seconds != seconds:
-        return None
-    return max(0.0, min(seconds, 86400.0))

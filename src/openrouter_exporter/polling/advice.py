@@ -63,6 +63,22 @@ def report_failure(
     )
 
 
+def failure_advice(
+    error: FetchError,
+    *,
+    endpoint: str,
+    key: Key,
+    key_fingerprint: str | None,
+    stopped: bool,
+    timeout: float,
+    own_advice: Mapping[str, str],
+) -> str:
+    """The advice of a failed poll in one sentence for a report: which key, what to do."""
+    text = STOPPED_POLLING if stopped else advice(error, key, endpoint, timeout, own_advice)
+    which = f" (the {key.value} sha256:{key_fingerprint})" if key_fingerprint else ""
+    return f"{text}{which}"
+
+
 def advice(
     error: FetchError, key: Key, endpoint: str, timeout: float, own_advice: Mapping[str, str]
 ) -> str:

@@ -17,8 +17,10 @@ import httpx
 import structlog
 
 from openrouter_exporter.config.types import AccountConfig, ExporterConfig
+from openrouter_exporter.core.budget_status import LedgerDays
 from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.ledger import Sample
+from openrouter_exporter.core.limit_assembly import account_limits
 from openrouter_exporter.core.snapshot import AccountSnapshot, EndpointHealth, SnapshotStore
 from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.endpoints.base import Endpoint, Key, Poll
@@ -29,7 +31,12 @@ from openrouter_exporter.openrouter.client import (
     FetchError,
     OpenRouterClient,
 )
-from openrouter_exporter.polling.advice import report_failure, report_success
+from openrouter_exporter.polling.advice import failure_advice, report_failure, report_success
+from openrouter_exporter.polling.budget_refresh import (
+    load_ledger_days,
+    refreshed_budgets,
+    report_unmatched,
+)
 from openrouter_exporter.polling.forecast_refresh import load_samples, refreshed_forecasts
 from openrouter_exporter.polling.memory import release_free_memory
 from openrouter_exporter.polling.schedule import Schedule, run_on_schedule
@@ -79,6 +86,8 @@ class _EndpointRun:
     endpoint: Endpoint
     schedule: Schedule
     problem: str | None = None
+    absent: bool = False  # the account lacks the feature (see Endpoint.absent_statuses)
+    advice: str | None = None
     requests: int = 0
     last_success: float | None = None
     errors: dict[str, int] = field(default_factory=dict)
@@ -88,21 +97,28 @@ class _EndpointRun:
 class _Fetched:
     reading: Any
     samples: list[Sample] | None  # set when the reading feeds the forecast
+    ledger: LedgerDays | None = None  # the ledger's days, for the account's budgets
 
 
 def _updated(
-    run: _EndpointRun, fetched: _Fetched | None, health: EndpointHealth, snapshot: AccountSnapshot
+    account: AccountConfig,
+    run: _EndpointRun,
+    fetched: _Fetched | None,
+    health: EndpointHealth,
+    snapshot: AccountSnapshot,
 ) -> AccountSnapshot:
-    """The account after one poll: its new reading (if the poll worked), the forecast made
-    from it, and the endpoint's health, all in one."""
+    """The account after one poll: its new reading (if the poll worked), the forecast and
+    the budgets made from it, its limits, and the endpoint's health, all in one."""
     name = run.endpoint.name
     updated = replace(snapshot, health={**snapshot.health, name: health})
     if fetched is None:
         return updated
     updated = replace(updated, readings={**updated.readings, name: fetched.reading})
-    if fetched.samples is None:
-        return updated
-    return replace(updated, forecasts=refreshed_forecasts(updated, fetched.samples))
+    if account.budgets:
+        updated = replace(updated, budgets=refreshed_budgets(account, updated, fetched.ledger))
+    if fetched.samples is not None:
+        updated = replace(updated, forecasts=refreshed_forecasts(updated, fetched.samples))
+    return replace(updated, limits=account_limits(updated, time.time()))
 
 
 class AccountPoller:
@@ -122,6 +138,7 @@ class AccountPoller:
         self._state = state
         self._rng = rng or random.Random()
         self._log = log.bind(account=account.name)
+        self._unmatched: set[str] = set()  # budgets whose empty scope was reported
         self._clients = {
             kind: OpenRouterClient(
                 account.base_url, secret, timeout=config.request_timeout, transport=transport
@@ -201,13 +218,23 @@ class AccountPoller:
         try:
             fetched = await self._fetch(run.endpoint, poll)
         except FetchError as error:
-            self._settle(run, poll, error)
+            if error.status in run.endpoint.absent_statuses:
+                fetched = _Fetched(None, None)  # the feature is absent: so are its series
+                self._settle_absent(run, poll, error)
+            else:
+                self._settle(run, poll, error)
         else:
+            run.absent = poll.feature_absent
+            if poll.feature_absent:
+                fetched = _Fetched(None, None)
             self._settle(run, poll, None)
         finally:
             run.schedule.first_done.set()
         health = self._health(run, time.monotonic() - started, ok=fetched is not None)
-        self._store.update(self.account.name, functools.partial(_updated, run, fetched, health))
+        self._store.update(
+            self.account.name, functools.partial(_updated, self.account, run, fetched, health)
+        )
+        report_unmatched(self._log, self._unmatched, self._store.account(self.account.name).budgets)
         release_free_memory()
 
     async def _fetch(self, endpoint: Endpoint, poll: Poll) -> _Fetched:
@@ -219,13 +246,14 @@ class AccountPoller:
                 if endpoint.feeds_forecast
                 else None
             )
+            ledger = await load_ledger_days(self._state, self.account)
         except FetchError:
             raise
         except Exception as problem:  # a bug or a failed state write must not stop polling
             raise FetchError(
                 ErrorKind.INTERNAL, "internal", f"{type(problem).__name__}: {problem}"
             ) from problem
-        return _Fetched(reading, samples)
+        return _Fetched(reading, samples, ledger)
 
     def _settle(self, run: _EndpointRun, poll: Poll, error: FetchError | None) -> None:
         """Count the outcome, log a change of state and set when the next poll is due."""
@@ -240,30 +268,57 @@ class AccountPoller:
         if run.problem is not None or not schedule.first_done.is_set():
             report_success(self._log, run.endpoint.name, run.problem, schedule.failures)
         run.problem = None
+        run.advice = None
         schedule.succeeded()
+
+    def _settle_absent(self, run: _EndpointRun, poll: Poll, error: FetchError) -> None:
+        """The account lacks the feature: say so once, and keep asking at the interval in
+        case it is enabled later."""
+        if not run.absent:
+            self._log.info(
+                "OpenRouter feature not available to this account; its series are left out",
+                endpoint=run.endpoint.name,
+                status=error.status,
+                error=error.message,
+            )
+        run.absent = True
+        run.problem = None
+        run.schedule.interval = poll.interval
+        run.schedule.succeeded()
 
     @staticmethod
     def _count(run: _EndpointRun) -> None:
         run.requests += 1
 
     def _health(self, run: _EndpointRun, duration: float, *, ok: bool) -> EndpointHealth:
-        if ok:
+        if ok and not run.absent:
             run.last_success = time.time()
         return EndpointHealth(
-            up=ok,
-            polled=run.schedule.enabled,
+            up=ok and not run.absent,
+            polled=run.schedule.enabled and not run.absent,
+            absent=run.absent,
             last_success=run.last_success,
             last_duration=duration,
             requests=run.requests,
             errors=dict(run.errors),
+            advice=None if ok else run.advice,
         )
 
     def _report_failure(self, run: _EndpointRun, error: FetchError, key: Key) -> None:
         stopped = not run.schedule.enabled
+        secret = self.account.management_key if key is Key.MANAGEMENT else self.account.api_key
+        run.advice = failure_advice(
+            error,
+            endpoint=run.endpoint.name,
+            key=key,
+            key_fingerprint=key_fingerprint(secret) if secret else None,
+            stopped=stopped,
+            timeout=self._config.request_timeout,
+            own_advice=run.endpoint.own_error_advice,
+        )
         if error.reason == run.problem and not stopped:
             return
         run.problem = error.reason
-        secret = self.account.management_key if key is Key.MANAGEMENT else self.account.api_key
         report_failure(
             self._log,
             error,

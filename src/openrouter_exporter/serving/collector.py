@@ -33,7 +33,17 @@ from openrouter_exporter import __version__
 from openrouter_exporter.core.snapshot import AccountSnapshot, Snapshot, SnapshotStore
 from openrouter_exporter.endpoints import ENDPOINTS
 from openrouter_exporter.endpoints.base import POLLED
+from openrouter_exporter.openrouter.client import KNOWN_ERROR_REASONS
+from openrouter_exporter.serving.budget_families import budget_families
+from openrouter_exporter.serving.limit_families import limit_families
 from openrouter_exporter.serving.revision import installed_revision
+
+# Every value of the ``reason`` label: the client's, then the endpoints' own.
+ERROR_REASONS = (
+    "http_<status>",
+    *(reason for reason in KNOWN_ERROR_REASONS if not reason.startswith("http_")),
+    *dict.fromkeys(reason for endpoint in ENDPOINTS for reason in endpoint.own_error_reasons),
+)
 
 
 class SnapshotCollector(Collector):
@@ -52,6 +62,8 @@ def render(snapshot: Snapshot) -> Iterator[Metric]:
     for endpoint in ENDPOINTS:
         yield from endpoint.families(accounts)
     yield from _forecast_families(accounts)
+    yield from budget_families(accounts)
+    yield from limit_families(accounts)
     yield from _health_families(accounts)
     build = GaugeMetricFamily(
         "openrouter_exporter_build_info",
@@ -136,8 +148,7 @@ def _health_families(accounts: Iterable[AccountSnapshot]) -> Iterator[Metric]:
     )
     errors = CounterMetricFamily(
         "openrouter_api_errors",
-        "Failed polls of the OpenRouter endpoint, by reason (http_<status>, timeout, "
-        "connection, invalid_response, zero_credits, internal).",
+        f"Failed polls of the OpenRouter endpoint, by reason ({', '.join(ERROR_REASONS)}).",
         labels=["account", "endpoint", "reason"],
     )
     for account in accounts:

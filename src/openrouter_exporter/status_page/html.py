@@ -12,14 +12,17 @@ from collections.abc import Sequence
 from html import escape
 
 from openrouter_exporter import __version__
-from openrouter_exporter.core.judgement import Ranked, Status
+from openrouter_exporter.config.durations import format_duration
+from openrouter_exporter.core.judgement import Ranked, worst
 from openrouter_exporter.core.snapshot import KeyReading
 from openrouter_exporter.core.wording import days_text, usd, utc_time
+from openrouter_exporter.status_page.budget_card import budgets_card
 from openrouter_exporter.status_page.charts import bar_chart, line_chart
 from openrouter_exporter.status_page.markup import (
     LEVEL,
     age_text,
     axis_usd,
+    clock_text,
     day_text,
     iso_time,
     level_badge,
@@ -27,6 +30,7 @@ from openrouter_exporter.status_page.markup import (
     time_tag,
     unknown,
 )
+from openrouter_exporter.status_page.now import RECENT_PREFIX, fast_banner, now_card, with_recent
 from openrouter_exporter.status_page.style import STYLE
 from openrouter_exporter.status_page.view import (
     AccountStatus,
@@ -39,7 +43,7 @@ KEY_ROWS = 10  # per list; the rest is counted, and complete in /status.json
 
 
 def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
-    worst = max((account.status for account in view.accounts), default=Status.OK)
+    overall = worst(account.status for account in view.accounts)
     accounts = "".join(_account(index, item) for index, item in enumerate(view.accounts))
     waiting = (
         ""
@@ -52,7 +56,7 @@ def render_page(view: StatusView, metrics_path: str = "/metrics") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
         f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
-        f"<title>{LEVEL[worst].upper()}: OpenRouter credits</title>"
+        f"<title>{LEVEL[overall].upper()}: OpenRouter credits</title>"
         f"<style>{STYLE}</style></head><body>"
         "<header><h1>OpenRouter credits</h1>"
         f"<p>As of {time_tag(view.generated_at)}; refreshes every {REFRESH_SECONDS} s. "
@@ -76,19 +80,20 @@ def _account(index: int, account: AccountStatus) -> str:
         f"{level_badge(account.status)}</h2>"
         f"{_banners(account)}"
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
-        + f'<div class="grid">{_balance(account)}{_runways(account)}{_endpoints(account)}</div>'
+        + f'<div class="grid">{_balance(account)}{now_card(account)}{_runways(account)}'
+        f"{_endpoints(account)}</div>"
         f'<div class="grid charts">{_balance_chart(anchor, account)}'
         f"{_spend_chart(anchor, account)}</div>"
         '<div class="grid">'
         f"{_ranking('Top models', 'last 30 completed days', account.top_models, 'model')}"
         f"{_ranking('Top providers', 'all spend in the ledger', account.top_providers, 'provider')}"
-        f"{_keys(account)}"
+        f"{_keys(account)}{budgets_card(account.budgets)}"
         "</div></section>"
     )
 
 
 def _banners(account: AccountStatus) -> str:
-    parts = []
+    parts = [fast_banner(account)]
     for endpoint in account.failing:
         reasons = ", ".join(
             f"{escape(reason)} x{count}" for reason, count in sorted(endpoint.errors.items())
@@ -98,9 +103,10 @@ def _banners(account: AccountStatus) -> str:
             if endpoint.age_seconds is not None
             else "nothing read from it yet"
         )
+        advice = f" {escape(endpoint.advice)}." if endpoint.advice else ""
         parts.append(
             f'<p class="banner" role="alert"><strong>/{escape(endpoint.name)} is failing'
-            f"</strong> ({reasons}): {kept}.</p>"
+            f"</strong> ({reasons}): {kept}.{advice}</p>"
         )
     for endpoint in account.stale:
         if endpoint.state == "failing":
@@ -153,7 +159,8 @@ def _runways(account: AccountStatus) -> str:
         f'<p class="muted">Warning below {days_text(thresholds.runway_warning_days)}, '
         f"critical below {days_text(thresholds.runway_critical_days)}.</p>"
     )
-    if not account.runways:
+    runways = with_recent(account)
+    if not runways:
         why = (
             "the runway needs the balance"
             if account.balance is None
@@ -162,7 +169,7 @@ def _runways(account: AccountStatus) -> str:
         )
         body = f"<p>{unknown()}: {why}.</p>"
         return f'<article class="card"><h3>Runway</h3>{body}{legend}</article>'
-    shortest = min(account.runways, key=_days_or_inf)
+    shortest = min(runways, key=_days_or_inf)
     level = LEVEL[shortest.level]
     if account.balance is not None and account.balance.balance_usd <= 0:
         runs_out = ": the balance is used up"
@@ -170,13 +177,19 @@ def _runways(account: AccountStatus) -> str:
         runs_out = f"; runs out {time_tag(shortest.exhaustion_timestamp)}"
     else:
         runs_out = ""
+    basis = (
+        f"at the pace of the {escape(shortest.window)} (shorter than every window)"
+        if shortest.window.startswith(RECENT_PREFIX)
+        else f"at the {escape(shortest.window)} burn rate"
+    )
     headline = (
         f'<p class="figure runway {level}">{_runway_days(shortest)} <small>({level})</small>'
-        f"</p><p>Shortest runway, at the {escape(shortest.window)} burn rate{runs_out}.</p>"
+        f"</p><p>Shortest runway, {basis}{runs_out}.</p>"
     )
     rows = []
-    for item in account.runways:
+    for item in runways:
         level = LEVEL[item.level]
+        recent = " recent" if item.window.startswith(RECENT_PREFIX) else ""
         days = "never" if item.days_remaining is None else f"{item.days_remaining:,.1f}"
         runs_out = (
             short_time(item.exhaustion_timestamp)
@@ -184,7 +197,7 @@ def _runways(account: AccountStatus) -> str:
             else "never"
         )
         rows.append(
-            f'<tr class="runway" data-window="{escape(item.window)}">'
+            f'<tr class="runway{recent}" data-window="{escape(item.window)}">'
             f"<th scope=row>{escape(item.window)}</th>"
             f'<td class="num">{usd(item.burn_usd_per_day)}</td>'
             f'<td class="num days {level}">{days} <small>{level}</small></td>'
@@ -212,22 +225,30 @@ def _runway_days(runway: Runway) -> str:
 def _balance_chart(anchor: str, account: AccountStatus) -> str:
     points = account.balance_history
     if len(points) < 2:
-        body = f"<p>{unknown('Not enough samples yet')}: one is kept per poll of /credits.</p>"
+        every = format_duration(account.poll_interval) if account.poll_interval else None
+        body = (
+            f"<p>{unknown('Waiting for a second sample')} of /credits: the chart starts at "
+            "two, and one is taken at each poll of /credits"
+            + (f" (every {every})" if every else "")
+            + ".</p>"
+        )
         return f'<article class="card"><h3>Balance, last 30 days</h3>{body}</article>'
     values = [item.balance_usd for item in points]
-    lowest = min(values)
+    hourly = account.balance_history_hourly
     description = (
         f"Balance from {usd(values[0])} on {utc_time(points[0].timestamp)} to "
         f"{usd(values[-1])} on {utc_time(points[-1].timestamp)}; lowest "
-        f"{usd(lowest)}, highest {usd(max(values))}; {len(points)} hourly points."
+        f"{usd(min(values))}, highest {usd(max(values))}; {len(points)} "
+        + ("hourly points." if hourly else "samples, one per poll.")
     )
+    label = day_text if hourly else clock_text
     chart = line_chart(
         f"{anchor}-balance",
         f"Balance of account {account.name}, last 30 days",
         description,
         [(item.timestamp, item.balance_usd) for item in points],
         y_label=axis_usd,
-        x_labels=(day_text(points[0].timestamp), day_text(points[-1].timestamp)),
+        x_labels=(label(points[0].timestamp), label(points[-1].timestamp)),
     )
     return (
         '<article class="card"><h3>Balance, last 30 days</h3>'
@@ -238,7 +259,8 @@ def _balance_chart(anchor: str, account: AccountStatus) -> str:
 def _spend_chart(anchor: str, account: AccountStatus) -> str:
     days = account.daily_spend
     if not days:
-        body = f"<p>{unknown('No activity read yet')} (/activity needs a management key).</p>"
+        why = account.unread.get("activity", "/activity needs a management key")
+        body = f"<p>{unknown('No activity read yet')}: {escape(why)}.</p>"
         return f'<article class="card"><h3>Daily spend</h3>{body}</article>'
     total = sum(item.spend_usd for item in days)
     busiest = max(days, key=lambda item: item.spend_usd)
@@ -321,7 +343,8 @@ def _key_table(caption: str, css: str, keys: Sequence[KeyReading], column: str) 
 def _keys(account: AccountStatus) -> str:
     keys = account.keys
     if keys is None:
-        return f'<article class="card"><h3>Keys</h3><p>{unknown()}: not read yet.</p></article>'
+        why = escape(account.unread.get("keys", "not read yet"))
+        return f'<article class="card"><h3>Keys</h3><p>{unknown()}: {why}.</p></article>'
     tables = (
         _key_table("Near their limit", "near-limit", keys.near_limit, "limit")
         + _key_table("Expiring within 7 days or expired", "expiring", keys.expiring, "expiry")

@@ -8,11 +8,20 @@ from openrouter_exporter.config.durations import format_duration
 from openrouter_exporter.core.judgement import Status
 from openrouter_exporter.core.wording import usd, utc_time
 
-LEVEL = {Status.OK: "ok", Status.WARNING: "warning", Status.CRITICAL: "critical"}
+LEVEL = {
+    Status.OK: "ok",
+    Status.WARNING: "warning",
+    Status.CRITICAL: "critical",
+    Status.UNKNOWN: "unknown",
+}
 
 
 def day_text(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%b %d")
+
+
+def clock_text(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%H:%M:%S")
 
 
 def axis_usd(value: float) -> str:

@@ -8,13 +8,16 @@ not know is ``None`` (shown as "unknown"), never 0.
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from openrouter_exporter import __version__
 from openrouter_exporter.config.types import Thresholds
+from openrouter_exporter.core.budget_judgement import budget_over
+from openrouter_exporter.core.budget_status import BudgetStatus
+from openrouter_exporter.core.endpoint_name import EndpointName
 from openrouter_exporter.core.judgement import (
     Freshness,
     KeyAttention,
@@ -23,12 +26,15 @@ from openrouter_exporter.core.judgement import (
     freshness,
     judge,
     key_attention,
+    problem,
     runway_level,
     top_models,
     top_providers,
 )
 from openrouter_exporter.core.ledger import Sample
+from openrouter_exporter.core.pace import RecentPace, SpendToday, now_and_today
 from openrouter_exporter.core.snapshot import AccountSnapshot, KeyReading, Snapshot
+from openrouter_exporter.endpoints.analytics_readings import analytics_today
 
 SCHEMA_VERSION = 1
 #: The ``$id`` of docs/status.schema.json: a name, not an address to fetch.
@@ -36,6 +42,8 @@ SCHEMA_ID = "urn:openrouter-exporter:status:1"
 HISTORY_DAYS = 30
 DAY = 86400.0
 HOUR = 3600.0
+HOURLY_AFTER = DAY
+MAX_POINTS = 744
 
 
 SampleHistory = Callable[[str, float], Sequence[Sample]]
@@ -76,18 +84,26 @@ class DaySpend:
 @dataclass(frozen=True)
 class AccountStatus:
     name: str
+    as_of: float
     status: Status
     reasons: tuple[str, ...]
     balance: Balance | None
     thresholds: Thresholds
     runways: tuple[Runway, ...]
+    today: SpendToday | None
+    recent: RecentPace | None
+    recent_level: Status  # of the recent pace's runway, against the runway thresholds
     balance_history: tuple[BalancePoint, ...]
+    balance_history_hourly: bool  # one point an hour; else every sample
+    poll_interval: float | None  # of /credits, when known: how often a sample is taken
     daily_spend: tuple[DaySpend, ...]
     top_models: tuple[Ranked, ...]  # over the last 30 completed days
     top_providers: tuple[Ranked, ...]  # over everything the ledger holds
     keys: KeyAttention | None
+    unread: Mapping[str, str]  # why a reading is missing, by endpoint: keys, activity
     endpoints: tuple[Freshness, ...]
     latest_activity_day: date | None
+    budgets: tuple[BudgetStatus, ...] = ()
 
     @property
     def failing(self) -> tuple[Freshness, ...]:
@@ -105,20 +121,29 @@ class StatusView:
     accounts: tuple[AccountStatus, ...]
 
 
-def build_status(snapshot: Snapshot, history: SampleHistory, now: float) -> StatusView:
+def build_status(
+    snapshot: Snapshot, history: SampleHistory, now: float, poll_interval: float | None = None
+) -> StatusView:
     """The view model of every account: the only place that reads the snapshot and state."""
     return StatusView(
         generated_at=now,
         ready=snapshot.ready,
-        accounts=tuple(_account(item, history, now) for item in snapshot.accounts),
+        accounts=tuple(_account(item, history, now, poll_interval) for item in snapshot.accounts),
     )
 
 
-def _account(snapshot: AccountSnapshot, history: SampleHistory, now: float) -> AccountStatus:
-    verdict = judge(snapshot)
+def _account(
+    snapshot: AccountSnapshot, history: SampleHistory, now: float, poll_interval: float | None
+) -> AccountStatus:
+    samples = history(snapshot.name, now - HISTORY_DAYS * DAY)
+    usage = [(item.timestamp, item.total_usage) for item in samples]
+    pace = now_and_today(snapshot, usage, now, analytics_today(snapshot, now))
+    verdict = judge(snapshot, pace.recent)
     credits = snapshot.credits
+    chart, hourly = balance_points(samples)
     return AccountStatus(
         name=snapshot.name,
+        as_of=now,
         status=verdict.status,
         reasons=verdict.reasons,
         balance=(
@@ -137,14 +162,52 @@ def _account(snapshot: AccountSnapshot, history: SampleHistory, now: float) -> A
             )
             for item in snapshot.forecasts
         ),
-        balance_history=hourly_balance(history(snapshot.name, now - HISTORY_DAYS * DAY)),
+        today=pace.today,
+        recent=pace.recent,
+        recent_level=(
+            runway_level(pace.recent.days_remaining, snapshot.thresholds)
+            if pace.recent
+            else Status.OK
+        ),
+        balance_history=chart,
+        balance_history_hourly=hourly,
+        poll_interval=poll_interval,
         daily_spend=_daily_spend(snapshot),
         top_models=top_models(snapshot) or (),
         top_providers=top_providers(snapshot),
         keys=key_attention(snapshot.keys, now) if snapshot.keys is not None else None,
         endpoints=tuple(freshness(name, health, now) for name, health in snapshot.health.items()),
         latest_activity_day=snapshot.activity.latest_day if snapshot.activity else None,
+        budgets=snapshot.budgets,
+        unread=_unread(snapshot),
     )
+
+
+def _unread(snapshot: AccountSnapshot) -> dict[str, str]:
+    """Why the keys and the activity are unknown, for the cards that would show them."""
+    unread = {}
+    if snapshot.keys is None:
+        for keys in (EndpointName.KEYS, EndpointName.KEY):
+            if keys in snapshot.health:
+                unread["keys"] = problem(snapshot, keys)
+                break
+    if snapshot.activity is None and EndpointName.ACTIVITY in snapshot.health:
+        unread["activity"] = problem(snapshot, EndpointName.ACTIVITY)
+    return unread
+
+
+def balance_points(samples: Sequence[Sample]) -> tuple[tuple[BalancePoint, ...], bool]:
+    """What the balance chart plots, and whether it is hourly: one point an hour once the
+    samples span :data:`HOURLY_AFTER`, before that every sample (thinned to at most
+    :data:`MAX_POINTS`), so that the first minutes, and a fast fall, are seen at once."""
+    if not samples or samples[-1].timestamp - samples[0].timestamp >= HOURLY_AFTER:
+        return hourly_balance(samples), True
+    step = math.ceil(len(samples) / MAX_POINTS)
+    kept = [*samples[-1::-step]][::-1]
+    points = tuple(
+        BalancePoint(item.timestamp, item.total_credits - item.total_usage) for item in kept
+    )
+    return points, False
 
 
 def hourly_balance(samples: Iterable[Sample]) -> tuple[BalancePoint, ...]:
@@ -224,6 +287,52 @@ def _runway_json(account: AccountStatus) -> dict[str, Any]:
     }
 
 
+def _budget_json(status: BudgetStatus) -> dict[str, Any]:
+    budget = status.budget
+    return {
+        "name": budget.name,
+        "period": budget.period,
+        "amount_usd": budget.amount_usd,
+        "scope": budget.scope.model_dump(mode="json", exclude_defaults=True),
+        "period_start": _time(status.period_start),
+        "period_end": _time(status.period_end),
+        "spend_usd": status.spend_usd,
+        "forecast_usd": status.forecast_usd,
+        "spend_complete": status.complete if status.spend_usd is not None else None,
+        "scope_matched": status.matched,
+        "over": budget_over(status),
+        "thresholds": [
+            {"percent": item.percent, "basis": item.basis} for item in budget.thresholds
+        ],
+    }
+
+
+def _today_json(today: SpendToday | None) -> dict[str, Any] | None:
+    if today is None:
+        return None
+    return {
+        "spend_usd": today.usd,
+        "source": today.source,
+        "since": _time(today.since),
+        "read_at": _time(today.read_at),
+    }
+
+
+def _recent_json(account: AccountStatus) -> dict[str, Any] | None:
+    recent = account.recent
+    if recent is None:
+        return None
+    return {
+        "burn_usd_per_day": recent.usd_per_day,
+        "span_seconds": recent.span_seconds,
+        "days_remaining": None if math.isinf(recent.days_remaining) else recent.days_remaining,
+        "exhaustion_at": _time(recent.exhaustion_timestamp),
+        "shortest": recent.shortest,
+        "fast": recent.fast,
+        "status": account.recent_level.name.lower(),
+    }
+
+
 def _account_json(account: AccountStatus) -> dict[str, Any]:
     balance = account.balance
     keys = account.keys
@@ -240,6 +349,8 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
             "fetched_at": _time(balance.fetched_at),
         },
         **_runway_json(account),
+        "today": _today_json(account.today),
+        "recent": _recent_json(account),
         "balance_history": [
             {"at": _time(item.timestamp), "balance_usd": item.balance_usd}
             for item in account.balance_history
@@ -262,6 +373,7 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
             "disabled": [_key_json(item) for item in keys.disabled],
             "top_spenders": [_key_json(item) for item in keys.top_spenders],
         },
+        "budgets": [_budget_json(item) for item in account.budgets],
         "endpoints": [
             {
                 "name": item.name,
@@ -270,6 +382,7 @@ def _account_json(account: AccountStatus) -> dict[str, Any]:
                 "age_seconds": item.age_seconds,
                 "stale": item.stale,
                 "errors": dict(item.errors),
+                "advice": item.advice,
             }
             for item in account.endpoints
         ],

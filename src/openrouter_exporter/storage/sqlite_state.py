@@ -29,8 +29,18 @@ from pathlib import Path
 
 import structlog
 
-from openrouter_exporter.core.ledger import LedgerAmounts, LedgerRow, ModelTotals, Sample
+from openrouter_exporter.core.activity_windows import ACTIVITY_WINDOW_DAYS
+from openrouter_exporter.core.budget_status import DaySpend, LedgerDays
+from openrouter_exporter.core.ledger import (
+    LedgerAmounts,
+    LedgerRow,
+    ModelTotals,
+    Sample,
+    UsageCounter,
+)
 from openrouter_exporter.core.reconcile import Figures, allocate, provider_shares
+from openrouter_exporter.storage import usage_marks
+from openrouter_exporter.storage.sqlite_files import StateError, connect, move_aside, unwritable
 
 STATE_FILE = "state.sqlite3"
 SCHEMA_VERSION = "1"
@@ -40,7 +50,8 @@ LEDGER_REVISABLE_DAYS = 35
 
 
 _LEDGER_FIELDS = tuple(field.name for field in dataclasses.fields(LedgerAmounts))
-_SCHEMA = f"""
+_SCHEMA = (
+    f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ledger (
     account TEXT NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL,
@@ -69,12 +80,10 @@ CREATE TABLE IF NOT EXISTS samples (
     PRIMARY KEY (account, ts)
 ) WITHOUT ROWID;
 """
+    + usage_marks.SCHEMA
+)
 
 log = structlog.get_logger("openrouter_exporter.state")
-
-
-class StateError(Exception):
-    """A state file that cannot be used; the message says why, in one line."""
 
 
 class StateStore:
@@ -92,24 +101,19 @@ class StateStore:
     @classmethod
     def open(cls, state_dir: Path) -> "StateStore":
         """Open or create the state in ``state_dir``; never raises for a bad file or dir."""
-        try:
-            state_dir.mkdir(parents=True, exist_ok=True)
-            probe = state_dir / ".write-probe"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as error:
+        if (problem := unwritable(state_dir)) is not None:
             log.error(
                 "state dir is not writable: running without persistence, so counters and the "
                 "24h burn rate start afresh on every restart; fix the dir's permissions",
                 state_dir=str(state_dir),
-                error=error.strerror or str(error),
+                error=problem,
             )
             return cls.in_memory()
         path = state_dir / STATE_FILE
         try:
-            return cls(_connect(path), path)
+            return cls(connect(path, _SCHEMA, SCHEMA_VERSION), path)
         except (sqlite3.Error, StateError) as error:
-            aside = _move_aside(path)
+            aside = move_aside(path)
             log.error(
                 "state file unusable: moved aside and replaced with a new one; per-model "
                 "counters restart from the 30 days OpenRouter still serves",
@@ -118,7 +122,7 @@ class StateStore:
                 error=str(error),
             )
         try:
-            return cls(_connect(path), path)
+            return cls(connect(path, _SCHEMA, SCHEMA_VERSION), path)
         except (sqlite3.Error, StateError) as error:
             log.error(
                 "state file cannot be created: running without persistence",
@@ -171,6 +175,11 @@ class StateStore:
         with self._transaction() as connection:
             connection.executemany(
                 statement, [(account, *key, *values) for key, values in merged.items()]
+            )
+            since = today - timedelta(days=ACTIVITY_WINDOW_DAYS)  # the first answer's reach
+            connection.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                (f"ledger_since:{account}", since.isoformat()),
             )
 
     def record_provisional(
@@ -277,6 +286,32 @@ class StateStore:
             for key, figures in provisional.items()
         }
 
+    def ledger_days(self, account: str, today: date) -> LedgerDays | None:
+        """The spend of each (day, model, provider) the ledger still holds by day (today's
+        provisional figures reconciled); ``None`` before the first ``/activity`` answer."""
+        with self._lock:
+            since = self._connection.execute(
+                "SELECT value FROM meta WHERE key = ?", (f"ledger_since:{account}",)
+            ).fetchone()
+            if since is None:
+                return None
+            rows = self._connection.execute(
+                "SELECT day, model, provider, sum(spend) FROM ledger l WHERE account = ? "
+                "AND NOT EXISTS (SELECT 1 FROM provisional p WHERE p.account = l.account "
+                "AND p.day = l.day AND p.model = l.model) GROUP BY day, model, provider",
+                (account,),
+            ).fetchall()
+            reconciled = self._reconciled(self._connection, account, None)
+        spend = _LEDGER_FIELDS.index("spend")
+        days = [DaySpend(date.fromisoformat(day), *rest) for day, *rest in rows]
+        days.extend(
+            DaySpend(date.fromisoformat(day), model, provider, figures[spend])
+            for (day, model), per_provider in reconciled.items()
+            for provider, figures in per_provider.items()
+        )
+        folded_before = today - timedelta(days=LEDGER_REVISABLE_DAYS)
+        return LedgerDays(max(date.fromisoformat(since[0]), folded_before), tuple(days))
+
     def has_spend_since(self, account: str, day: date) -> bool:
         """Whether the ledger holds any spend on ``day`` or later."""
         with self._lock:
@@ -293,6 +328,11 @@ class StateStore:
                 "VALUES (?, ?, ?, ?)",
                 (account, sample.timestamp, sample.total_usage, sample.total_credits),
             )
+
+    def advance_usage(self, account: str, total_usage: float) -> UsageCounter:
+        """The credits-used counter after ``total_usage``, stored (see :mod:`.usage_marks`)."""
+        with self._transaction() as connection:
+            return usage_marks.advance(connection, account, total_usage)
 
     def samples(self, account: str, since: float) -> list[Sample]:
         with self._lock:
@@ -358,43 +398,3 @@ class StateStore:
                 )
         for table in ("provisional", "provisional_share"):
             connection.execute(f"DELETE FROM {table} WHERE day < ?", (cutoff_day,))
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
-    try:
-        check = connection.execute("PRAGMA quick_check").fetchone()
-        if check is None or check[0] != "ok":
-            raise StateError(f"integrity check failed: {check[0] if check else 'no answer'}")
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.executescript(_SCHEMA)
-        connection.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (SCHEMA_VERSION,),
-        )
-        version = connection.execute(
-            "SELECT value FROM meta WHERE key = 'schema_version'"
-        ).fetchone()
-        if version is None or version[0] != SCHEMA_VERSION:
-            raise StateError(f"schema version {version[0] if version else '?'} is not supported")
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def _move_aside(path: Path) -> Path | None:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    aside = path.with_name(f"{path.name}.broken-{stamp}")
-    moved: Path | None = None
-    for suffix in ("", "-wal", "-shm"):
-        source = path.with_name(path.name + suffix)
-        if source.exists():
-            try:
-                source.rename(aside.with_name(aside.name + suffix))
-                moved = moved or aside
-            except OSError:
-                with contextlib.suppress(OSError):
-                    source.unlink()
-    return moved
