@@ -20,7 +20,7 @@ from tests.support.budgets import budget_config
 from tests.support.exporter import start_exporter
 from tests.support.prometheus import alerting_stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = pytest.mark.timeout(900)
 
 REACHED = "OpenRouterBudgetThresholdReached"
 FOR_SECONDS = 300.0  # the shipped `for:` of the threshold rule
