@@ -233,8 +233,10 @@ def start_exporter(
     poll_interval: str | None = None,
     activity_interval: str | None = None,
     extra_env: Mapping[str, str] | None = None,
+    budgets: bool = False,
 ) -> ExporterProcess:
-    """The real exporter, ``python -m openrouter_exporter``, against the simulator."""
+    """The real exporter, ``python -m openrouter_exporter``, against the simulator; with
+    ``budgets``, its account declares a monthly, a weekly and a daily budget."""
     port = free_port()
     env = {
         "OPENROUTER_BASE_URL": simulator.base_url,
@@ -243,6 +245,9 @@ def start_exporter(
         "OPENROUTER_EXPORTER_STATE_DIR": str(processes.scratch / f"state-{name}"),
         "OPENROUTER_EXPORTER_LOG_FORMAT": "json",
     }
+    if budgets:
+        del env["OPENROUTER_MANAGEMENT_KEY"]
+        env["OPENROUTER_EXPORTER_CONFIG"] = str(_budgets_config(processes, simulator, name))
     if poll_interval is not None:
         env["OPENROUTER_EXPORTER_POLL_INTERVAL"] = poll_interval
     if activity_interval is not None:
@@ -252,6 +257,22 @@ def start_exporter(
     child = processes.spawn(name, [sys.executable, "-m", "openrouter_exporter"], child_env(env))
     ready, first = wait_serving(processes, child, name, port, launched)
     return ExporterProcess(child, name, port, ready, first)
+
+
+def _budgets_config(processes: Processes, simulator: SimulatorProcess, name: str) -> Path:
+    key_file = processes.scratch / f"{name}-management-key"
+    key_file.write_text(simulator.management_key)
+    config = processes.scratch / f"{name}.yml"
+    config.write_text(
+        "accounts:\n"
+        "  - name: default\n"
+        f"    management_key_file: {key_file}\n"
+        "    budgets:\n"
+        "      - {name: monthly, amount_usd: 2000, period: monthly}\n"
+        "      - {name: weekly, amount_usd: 300, period: weekly}\n"
+        "      - {name: daily, amount_usd: 50, period: daily}\n"
+    )
+    return config
 
 
 def start_demo(processes: Processes) -> ExporterProcess:

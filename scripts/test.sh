@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set everything up and run the whole test suite: lint, types, unit, integration, end to end.
-# Extra arguments go to pytest.
+# Set everything up and run the whole test suite: lint, types, then every tier (unit, process,
+# tools, e2e) in parallel (docs/testing.md). Extra arguments go to pytest (-n 0: one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +31,7 @@ scripts/bootstrap.sh --test
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/lint-imports  # the layers and no import cycles: [tool.importlinter] in pyproject.toml
-exec .venv/bin/pytest "$@"
+# Most tests wait on processes and HTTP, so more workers than cores pay; tests sharing a
+# module-scoped fixture stay on one worker (tests/conftest.py); in collection order, so that
+# the minutes-long end-to-end tests (tests/e2e, collected first) start at once.
+exec .venv/bin/pytest -n 4 --dist loadgroup --no-loadscope-reorder "$@"

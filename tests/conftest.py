@@ -1,4 +1,5 @@
-"""Shared fixtures: the in-process OpenRouter simulator and the real exporter process."""
+"""Shared fixtures (the in-process OpenRouter simulator, the real exporter process) and the
+tier markers: every test is marked after the folder it lives in (see docs/testing.md)."""
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -9,6 +10,45 @@ from openrouter_simulator import Scenario, Simulator
 from tests.support.exporter import ExporterProcess, start_exporter
 
 StartExporter = Callable[..., ExporterProcess]
+
+TESTS = Path(__file__).parent
+TIERS = ("unit", "process", "tools", "e2e")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, the folder under ``tests/`` it lives in.
+
+    Under xdist every worker builds its own copy of a module-scoped fixture; tests that use the
+    same module-scoped fixtures are grouped (``--dist loadgroup``) so that an expensive setup
+    (a clone, a Prometheus) runs once. Tests using other sets of them go elsewhere, at the
+    price of another copy: that spreads the longest modules over the workers.
+    """
+    for item in items:
+        try:
+            tier = item.path.relative_to(TESTS).parts[0]
+        except ValueError:
+            continue  # collected from outside tests/ (e.g. a doctest elsewhere): no tier
+        if tier not in TIERS:
+            raise pytest.UsageError(
+                f"{item.nodeid}: tests live in a tier folder, one of tests/{{{','.join(TIERS)}}}/"
+            )
+        item.add_marker(tier)
+        fixtures = _module_fixtures(item)
+        if fixtures:
+            module = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(f"{module}::{'+'.join(fixtures)}"))
+
+
+def _module_fixtures(item: pytest.Item) -> list[str]:
+    info = getattr(item, "_fixtureinfo", None)  # pytest's own record of what the test uses
+    if info is None:
+        return []
+    return sorted(
+        name
+        for name, definitions in info.name2fixturedefs.items()
+        if definitions and definitions[-1].scope in ("class", "module", "package")
+    )
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ class _Subject:
     labels: str  # the labels that tell one subject apart, besides the account
     counter: str  # its spend counter, in USD (by ``labels``)
     describe: str  # how the description names it
+    short: str  # how the summary names it
     link: str  # the drill-down dashboard's variables filtered to it
     args: str  # the template arguments of a query for one subject
 
@@ -37,6 +38,7 @@ _KEY = _Subject(
     labels="key_hash, key_name",
     counter="openrouter_key_usage_usd_total",
     describe="Key {{ $labels.key_name }} ({{ $labels.key_hash }})",
+    short="key {{ $labels.key_name }}",
     link="&var-key={{ $labels.key_hash | urlquery }}",
     args="$labels.account $labels.key_hash",
 )
@@ -46,6 +48,7 @@ _MODEL = _Subject(
     labels="model",
     counter="sum by (account, model) (openrouter_model_spend_usd_total{OFFSET})",
     describe="Model {{ $labels.model }}",
+    short="model {{ $labels.model }}",
     link="&var-model={{ $labels.model | urlquery }}",
     args="$labels.account $labels.model",
 )
@@ -97,8 +100,8 @@ and on (account, {subject.labels}) ({history})
 {guard}
 """,
         config.anomaly_for,
-        f"An OpenRouter {subject.level.removeprefix('account_')}'s spend is far above its usual "
-        "rate.",
+        f"{{{{ $labels.account }}}}: {subject.short} spends {{{{ $value {DOLLARS} }}}}/day, "
+        f"usual at most {usual_money}/day",
         sentences(
             f"{subject.describe} of account {{{{ $labels.account }}}} spends",
             f"{{{{ $value {DOLLARS} }}}}/day over the last {config.anomaly_window},",

@@ -55,6 +55,28 @@ def _description(verb: str) -> str:
     )
 
 
+def _summary(basis: str) -> str:
+    """The pager line: the budget's spend (or forecast) against its amount. Read by queries,
+    not ``$value``: the comparison keeps the left side's value, a share of the amount."""
+    amount = first_money(f"openrouter_budget_limit_usd{_OF}", BUDGET, fallback="?")
+    if basis == "actual":
+        spend = first_money(f"openrouter_budget_spend_usd{_OF}", BUDGET)
+        figure = f"has spent {spend} of {amount}"
+    else:
+        forecast = first_money(f"openrouter_budget_forecast_usd{_OF}", BUDGET)
+        # The period ends at 00:00 UTC of the next one: its last day is a second before.
+        last_day = (
+            f"{{{{ with printf `openrouter_budget_period_end_timestamp_seconds{_OF} - 1` "
+            f"{BUDGET} | query }}}} by {{{{ (. | first | value | toTime).Format "
+            '"Jan 2" }}{{ end }}'
+        )
+        figure = f"is forecast at {forecast} of {amount}{last_day}"
+    return (
+        f"{{{{ $labels.account }}}}: budget {{{{ $labels.budget }}}} {figure} "
+        "({{ $labels.percent }}% threshold)"
+    )
+
+
 def budget_rules(config: MixinConfig) -> list[Rule]:
     return [
         alert(
@@ -63,7 +85,7 @@ def budget_rules(config: MixinConfig) -> list[Rule]:
             "warning",
             _share("openrouter_budget_spend_usd", "actual"),
             config.budget_threshold_for,
-            "An OpenRouter budget's spend in its period has reached a threshold.",
+            _summary("actual"),
             _description("has reached"),
         ),
         alert(
@@ -72,7 +94,7 @@ def budget_rules(config: MixinConfig) -> list[Rule]:
             "warning",
             _share("openrouter_budget_forecast_usd", "forecast"),
             config.budget_forecast_for,
-            "An OpenRouter budget is forecast to exceed a threshold by the end of its period.",
+            _summary("forecast"),
             _description("is forecast past"),
         ),
     ]

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import socket
@@ -85,6 +86,10 @@ class Exporter:
 
     async def _mark_ready(self) -> None:
         await asyncio.gather(*(poller.first_polls_done() for poller in self.pollers))
+        # What exists now (modules, settings, clients) lives as long as the process: out of
+        # the collector's sight, a full collection no longer walks its 50,000 objects (a
+        # stall of milliseconds, tens on a busy machine, for the scrape that triggers it).
+        gc.freeze()
         self.store.mark_ready()
         log.info("first poll finished: ready")
 

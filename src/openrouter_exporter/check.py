@@ -95,17 +95,19 @@ def report(snapshot: AccountSnapshot, verdict: Verdict, now: float, pace: Now) -
     lines.extend(_keys_needing_attention(snapshot, now))
     lines.extend(_budgets(snapshot.budgets))
     lines.append("  Data freshness")
+    width = max((len(endpoint) for endpoint in snapshot.health), default=0)
     for endpoint, health in snapshot.health.items():
+        name = f"{endpoint:<{width}}"
         if health.absent:
-            lines.append(f"    {endpoint:<9} not available to this account")
+            lines.append(f"    {name} not available to this account")
         elif not health.polled:
-            lines.append(f"    {endpoint:<9} not polled (needs a management key)")
+            lines.append(f"    {name} not polled (needs a management key)")
         elif health.up:
-            lines.append(f"    {endpoint:<9} ok, took {health.last_duration or 0:.2f}s")
+            lines.append(f"    {name} ok, took {health.last_duration or 0:.2f}s")
         else:
-            lines.append(f"    {endpoint:<9} FAILED: {', '.join(failure_reasons(health))}")
+            lines.append(f"    {name} FAILED: {', '.join(failure_reasons(health))}")
             if health.advice:
-                lines.append(f"              {health.advice}")
+                lines.append(f"    {'':<{width}} {health.advice}")
     if snapshot.activity is not None and snapshot.activity.latest_day is not None:
         lines.append(f"    newest completed day in activity: {snapshot.activity.latest_day}")
     return "\n".join(lines) + "\n\n"

@@ -21,7 +21,7 @@ from tests.support.activity import activity_rows, burn_per_day
 from tests.support.exporter import start_exporter
 from tests.support.prometheus import alerting_stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = pytest.mark.timeout(900)
 
 RUNWAY = "OpenRouterCreditsRunwayLow"
 FOR_SECONDS = 300.0  # the shipped `for:` of the runway rules

@@ -22,7 +22,7 @@ from tests.conftest import simulator_env
 from tests.support.exporter import start_exporter
 from tests.support.prometheus import alerting_stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+pytestmark = pytest.mark.timeout(1200)
 
 BURN = "OpenRouterCreditsBurningFast"
 KEY_ALERT = "OpenRouterKeySpendRunaway"

@@ -20,7 +20,7 @@ from tests.support.budgets import budget_config
 from tests.support.exporter import start_exporter
 from tests.support.prometheus import alerting_stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = pytest.mark.timeout(900)
 
 REACHED = "OpenRouterBudgetThresholdReached"
 FOR_SECONDS = 300.0  # the shipped `for:` of the threshold rule
@@ -59,6 +59,11 @@ def test_a_budget_spent_past_its_thresholds_notifies_with_its_period_spend_and_d
     alert = next(a for a in note["alerts"] if a["labels"].get("percent") == "100")
     assert alert["labels"]["basis"] == "actual"
     assert alert["labels"]["severity"] == "warning"
+    summary = alert["annotations"]["summary"]
+    assert re.fullmatch(
+        rf"default: budget llm-monthly has spent \$\d+\.\d\d of \${amount:.2f} \(100% threshold\)",
+        summary,
+    ), summary
     description = alert["annotations"]["description"]
     assert description.startswith(
         f"Budget llm-monthly of account default (monthly, ${amount:.2f}) has reached its 100% "

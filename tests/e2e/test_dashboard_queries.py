@@ -22,7 +22,6 @@ from tests.support.dashboards import (
 from tests.support.exporter import ExporterProcess, Metrics, start_exporter, wait_until
 from tests.support.prometheus import RULES_FILE, PrometheusServer, ScrapeTarget, start_prometheus
 
-pytestmark = pytest.mark.slow
 # Enough scrapes at 1s for rate() over the 1m $__rate_interval and "last hour" increases.
 WARM_UP_SECONDS = 12.0
 QUERIES = panel_queries()

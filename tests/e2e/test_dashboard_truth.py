@@ -32,8 +32,6 @@ from tests.support.exporter import ExporterProcess, start_exporter
 from tests.support.panel_values import SeriesKey, shown_values
 from tests.support.prometheus import RULES_FILE, PrometheusServer, ScrapeTarget, start_prometheus
 
-pytestmark = pytest.mark.slow
-
 #: Enough 1s scrapes for rate() over 1m and the "right now" window to have two samples.
 #: Prometheus loads the shipped rules: the "right now" panels read what they record.
 WARM_UP_SECONDS = 15.0

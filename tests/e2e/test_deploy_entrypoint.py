@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.exporter import free_port
 from tests.support.tools import parse_dockerfile, require_tool
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ IMAGE_STATE_DIR = "/var/lib/openrouter-exporter"
 STOP_GRACE_SECONDS = 10.0
 READY_WAIT_SECONDS = 120.0
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = pytest.mark.timeout(900)
 
 
 @dataclass(frozen=True)
@@ -97,13 +97,6 @@ def compose_demo_command() -> list[str]:
     assert result.returncode == 0, result.stderr
     command: list[str] = json.loads(result.stdout)["services"]["exporter"]["command"]
     return command
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def with_port(command: list[str], port: int) -> list[str]:

@@ -82,7 +82,6 @@ def test_every_documented_block_that_installs_is_a_tested_install_path() -> None
     assert not untested, f"mark these <!-- install-path: NAME --> and test them: {untested}"
 
 
-@pytest.mark.slow
 def test_demo_quick_start_serves_metrics_from_an_editable_install(
     clone: Path, pip: dict[str, str], tmp_path: Path
 ) -> None:
@@ -94,7 +93,6 @@ def test_demo_quick_start_serves_metrics_from_an_editable_install(
     assert (info["version"], info["revision"]) == (__version__, "unknown")
 
 
-@pytest.mark.slow
 def test_real_account_path_reads_the_key_pasted_into_its_file(
     clone: Path, pip: dict[str, str], tmp_path: Path, simulator: Simulator
 ) -> None:
@@ -132,7 +130,6 @@ def install_into_opt_and_serve_the_demo(
         return build_info(exporter.metrics())
 
 
-@pytest.mark.slow
 def test_install_from_the_clone_serves_metrics_and_reports_its_commit(
     clone: Path, pip: dict[str, str], tmp_path: Path
 ) -> None:
@@ -140,7 +137,6 @@ def test_install_from_the_clone_serves_metrics_and_reports_its_commit(
     assert (info["version"], info["revision"]) == (__version__, head_revision())
 
 
-@pytest.mark.slow
 def test_wheel_copied_to_another_folder_installs_and_reports_its_commit(
     dist: Path, pip: dict[str, str], tmp_path: Path
 ) -> None:
@@ -154,7 +150,6 @@ def test_wheel_copied_to_another_folder_installs_and_reports_its_commit(
 # The release path: what a tag publishes.
 
 
-@pytest.mark.slow
 def test_release_build_makes_one_sdist_and_one_wheel_that_pass_twine_check(dist: Path) -> None:
     artefacts = sorted(path.name for path in dist.iterdir())
     assert artefacts == [
@@ -171,7 +166,6 @@ def test_release_build_makes_one_sdist_and_one_wheel_that_pass_twine_check(dist:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.slow
 def test_sdist_installs_in_a_fresh_venv_with_the_commit_it_was_made_from(
     dist: Path, pip: dict[str, str], tmp_path: Path
 ) -> None:
@@ -219,7 +213,6 @@ def in_place_of_the_image(script: str, python: Path, paths: dict[str, Path]) -> 
 # virtualenv standing in for the base image's Python, with the image's paths moved here.
 
 
-@pytest.mark.slow
 def test_image_build_stage_installs_the_exporter_from_the_locks_with_its_revision(
     pip: dict[str, str], tmp_path: Path
 ) -> None:

@@ -22,7 +22,7 @@ from tests.conftest import simulator_env
 from tests.support.exporter import start_exporter, wait_until
 from tests.support.prometheus import PrometheusServer, alerting_stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = pytest.mark.timeout(300)
 
 RATE = "account:openrouter_credits_spend_usd_per_second:rate5m"
 REFUND_USD = 0.5

@@ -199,11 +199,20 @@ def test_zero_credits_quirk_is_a_failure_not_a_zero_balance(
     assert during.get("openrouter_up", endpoint="credits") == 0.0
 
 
+def _wait_for_key_polls(simulator: Simulator, polls: int) -> None:
+    """Several poll cycles have passed: a request asked only once was not asked again."""
+    wait_until(
+        lambda: simulator.engine.call_counts().get("key", 0) >= polls,
+        30,
+        f"{polls} polls of /key",
+    )
+
+
 def test_inference_key_alone_asks_for_credits_once_and_says_why(
     simulator: Simulator, start: StartExporter
 ) -> None:
     exporter = start(simulator, key="inference")
-    time.sleep(3)
+    _wait_for_key_polls(simulator, 4)
 
     metrics = exporter.metrics()
 
@@ -407,7 +416,7 @@ def test_inference_key_zero_credits_are_never_taken_as_a_zero_balance(
 ) -> None:
     simulator.engine.set_quirks(inference_credits="zero")
     exporter = start(simulator, key="inference")
-    time.sleep(3)
+    _wait_for_key_polls(simulator, 4)
 
     metrics = exporter.metrics()
 

@@ -31,7 +31,9 @@ CLIENTS = 32
 LOAD_SECONDS = 8.0
 MAX_SCRAPES_PER_CLIENT = 5000
 POLL_INTERVAL = 1.0
-MAX_POLL_GAP = 3.0 * POLL_INTERVAL
+# A starved poller would leave the whole load window without a poll; a busy shared machine
+# (parallel test workers) can delay one poll by a few intervals without anything being wrong.
+MAX_POLL_GAP = 6.0 * POLL_INTERVAL
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"
 
 

@@ -11,13 +11,10 @@ import threading
 from pathlib import Path
 
 import httpx
-import pytest
 
 from openrouter_simulator import Simulator
 from tests.conftest import StartExporter
 from tests.support.exporter import Metrics
-
-pytestmark = pytest.mark.slow
 
 ACCOUNTS = 6
 SCRAPERS = 3

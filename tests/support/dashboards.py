@@ -1,6 +1,6 @@
 """Read the committed Grafana dashboards the way Grafana would, for tests.
 
-Three things, used by ``tests/tools/test_dashboards.py`` and by the end-to-end tests that run every
+Three things, used by ``tests/unit/test_dashboards.py`` and by the end-to-end tests that run every
 panel query against a real Prometheus scraping the exporter:
 
 * :func:`panel_queries` lists every Prometheus query of every panel (rows flattened), with

@@ -18,9 +18,22 @@ _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "VIRTUAL
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port no other test (in this or another pytest worker) is given for a minute.
+
+    The port is left in TIME_WAIT: the kernel hands it to no ``bind(port 0)`` and no outgoing
+    connection until that ends, while a server binding it with SO_REUSEADDR, as the exporter,
+    Prometheus, Alertmanager and Python's HTTP servers do, gets it at once.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        address = listener.getsockname()
+        with socket.create_connection(address) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the accepting side closes first: its end waits in TIME_WAIT
+            client.recv(1)  # the close has arrived: the client's close completes the handshake
+        return int(address[1])
 
 
 def wait_until(

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from openrouter_exporter.core.activity_windows import summarize, window_end
-from openrouter_exporter.openrouter.models import ActivityRow
+from openrouter_exporter.openrouter.models import ACTIVITY_ROW, ActivityRow
 
 TODAY = date(2025, 8, 25)
 YESTERDAY = TODAY - timedelta(days=1)
@@ -19,7 +19,7 @@ def row(
     usage: float = 1.0,
     requests: float = 10.0,
 ) -> ActivityRow:
-    return ActivityRow.model_validate(
+    return ACTIVITY_ROW.validate_python(
         {
             "date": day.isoformat(),
             "model": model,

@@ -44,7 +44,7 @@ NOT_IN_SCHEMA = {
     },
 }
 #: Panel types and the typed options model the SDK has for each. Grafana's alert list has
-#: no schema in the SDK; its options are checked in tests/tools/test_dashboards.py.
+#: no schema in the SDK; its options are checked in tests/unit/test_dashboards.py.
 PANEL_OPTIONS: dict[str, type] = {
     "bargauge": bargauge.Options,
     "piechart": piechart.Options,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerAmounts:
     """The ledger's columns: what one (model, provider) cost and carried."""
 
@@ -21,7 +21,7 @@ class LedgerAmounts:
     reasoning_tokens: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerRow:
     """One completed UTC day of one (model, provider, provider endpoint)."""
 
@@ -32,7 +32,7 @@ class LedgerRow:
     amounts: LedgerAmounts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelTotals:
     """The ledger's sums for one (model, provider): the per-model counters."""
 
@@ -41,7 +41,7 @@ class ModelTotals:
     amounts: LedgerAmounts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     """One reading of the credits used and bought, as the exporter stored it."""
 

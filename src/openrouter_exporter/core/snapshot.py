@@ -57,7 +57,7 @@ class CreditsReading:
         return self.total_credits - self.total_usage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyReading:
     key_hash: str
     name: str

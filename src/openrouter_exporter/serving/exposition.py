@@ -50,27 +50,35 @@ def _openmetrics(registry: CollectorRegistry) -> bytes:
 
 
 class _Rendering:
-    """The snapshot's part of one format, ready to be completed by a per-scrape tail."""
+    """The snapshot's part of one format, ready to be completed by a tail.
+
+    In text, the body is sent as two pieces, the prefix and the tail, so that the large part
+    is never copied; for gzip, the deflate state to continue the prefix from is kept.
+    """
 
     def __init__(self, head: bytes, gzipped: bool) -> None:
-        self._gzipped = gzipped
+        self._deflate: zlib._Compress | None = None
         if not gzipped:
-            self._prefix = head
+            self.prefix = head
             return
         self._deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
-        self._prefix = (
+        self.prefix = (
             _GZIP_HEADER + self._deflate.compress(head) + self._deflate.flush(zlib.Z_SYNC_FLUSH)
         )
         self._crc = zlib.crc32(head)
         self._size = len(head)
 
-    def complete(self, tail: bytes) -> bytes:
-        if not self._gzipped:
-            return self._prefix + tail if tail else self._prefix
-        deflate = self._deflate.copy()
+    def suffix(self, tail: bytes, *, last: bool = False) -> bytes:
+        """What follows the prefix to end the body with ``tail``; with ``last``, no other
+        tail will follow this one, and the deflate state is let go."""
+        if self._deflate is None:
+            return tail
+        deflate = self._deflate if last else self._deflate.copy()
+        if last:
+            self._deflate = None
         rest = deflate.compress(tail) + deflate.flush()
         trailer = struct.pack("<II", zlib.crc32(tail, self._crc), (self._size + len(tail)) % 2**32)
-        return self._prefix + rest + trailer
+        return rest + trailer
 
 
 class Exposition:
@@ -83,34 +91,50 @@ class Exposition:
             _register_exporter_collectors(self._process)
         self._per_scrape = exporter_metrics
         self._lock = threading.Lock()
-        # Per format: the snapshot version, its rendering, and the whole body when nothing
-        # is rendered per scrape.
+        # Per format: the snapshot version, its rendering, and the suffix that ends it when
+        # nothing is rendered per scrape.
         self._cache: dict[tuple[bool, bool], tuple[int, _Rendering, bytes]] = {}
         self._asked: dict[tuple[bool, bool], float] = {}
         # Per format: when the process part was read, and its rendering.
         self._tails: dict[bool, tuple[float, bytes]] = {}
-        # Per format: the body last completed, and from which parts.
-        self._completed: dict[tuple[bool, bool], tuple[_Rendering, bytes, bytes]] = {}
+        # Per gzipped format: the body last completed, and from which parts.
+        self._gzipped: dict[bool, tuple[_Rendering, bytes, bytes]] = {}
 
     def warm(self) -> None:
-        """Render, for the current snapshot, every format scraped in the last ten minutes."""
+        """Render, for the current snapshot, every format scraped in the last ten minutes,
+        and forget the others."""
         now = time.monotonic()
-        for (openmetrics_format, gzipped), asked in list(self._asked.items()):
+        for key, asked in list(self._asked.items()):
             if now - asked < WARM_FORMATS_SCRAPED_WITHIN:
-                self._cached(openmetrics_format, gzipped)
+                self._cached(*key)
+                continue
+            with self._lock:
+                self._cache.pop(key, None)
+            self._asked.pop(key, None)
+            if key[1]:
+                self._gzipped.pop(key[0], None)
 
     def render(self, *, openmetrics_format: bool, gzipped: bool) -> bytes:
+        """The whole body (the server sends :meth:`parts` without joining them)."""
+        parts = self.parts(openmetrics_format=openmetrics_format, gzipped=gzipped)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def parts(self, *, openmetrics_format: bool, gzipped: bool) -> tuple[bytes, ...]:
+        """The body in the pieces to send one after the other."""
         self._asked[(openmetrics_format, gzipped)] = time.monotonic()
-        rendering, whole = self._cached(openmetrics_format, gzipped)
+        rendering, fixed = self._cached(openmetrics_format, gzipped)
         if not self._per_scrape:
-            return whole
+            return (rendering.prefix, fixed) if fixed else (rendering.prefix,)
         tail = self._tail(openmetrics_format)
-        done = self._completed.get((openmetrics_format, gzipped))
+        if not gzipped:
+            return rendering.prefix, tail
+        # Gzipped, the body is a tenth of the text: kept whole, it leaves in one write.
+        done = self._gzipped.get(openmetrics_format)
         if done is not None and done[0] is rendering and done[1] is tail:
-            return done[2]
-        body = rendering.complete(tail)
-        self._completed[(openmetrics_format, gzipped)] = (rendering, tail, body)
-        return body
+            return (done[2],)
+        body = rendering.prefix + rendering.suffix(tail)
+        self._gzipped[openmetrics_format] = (rendering, tail, body)
+        return (body,)
 
     def _tail(self, openmetrics_format: bool) -> bytes:
         now = time.monotonic()
@@ -146,5 +170,5 @@ class Exposition:
             head = exposition.generate_latest(self._registry)
             fixed_tail = b""
         rendering = _Rendering(head, gzipped)
-        whole = b"" if self._per_scrape else rendering.complete(fixed_tail)
-        return version, rendering, whole
+        fixed = b"" if self._per_scrape else rendering.suffix(fixed_tail, last=True)
+        return version, rendering, fixed

@@ -2,8 +2,11 @@
 
 prometheus-client's ``choose_encoder`` and ``gzip_accepted`` look for the media type or
 coding anywhere in the header and ignore q-values (``gzip;q=0`` would get gzip), so the
-choice is made here; the formats themselves are still prometheus-client's.
+choice is made here; the formats themselves are still prometheus-client's. A scraper sends
+the same headers every time, so the answers are remembered for the last few headers seen.
 """
+
+import functools
 
 OPENMETRICS = "application/openmetrics-text"
 TEXT = "text/plain"
@@ -46,6 +49,7 @@ def _media_quality(preferences: list[tuple[str, float]], media_type: str) -> flo
     return None if best is None else best[1]
 
 
+@functools.lru_cache(maxsize=64)
 def choose_format(accept: str | None) -> bool | None:
     """True for OpenMetrics, False for the text format, None when both are refused.
 
@@ -65,6 +69,7 @@ def choose_format(accept: str | None) -> bool | None:
     return openmetrics > (text or 0.0)
 
 
+@functools.lru_cache(maxsize=64)
 def choose_gzip(accept_encoding: str | None) -> bool | None:
     """True for gzip, False for no coding, None when both are refused.
 

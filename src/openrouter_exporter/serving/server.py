@@ -11,6 +11,7 @@ credentials because they reveal nothing and orchestrators cannot send any.
 import base64
 import binascii
 import contextlib
+import email.utils
 import functools
 import hashlib
 import hmac
@@ -24,7 +25,6 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import bcrypt
 import structlog
 
 from openrouter_exporter import __version__
@@ -48,13 +48,23 @@ _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
     b"Connection: close\r\n\r\n"
 )
+_VARY = {"Vary": "Accept-Encoding, Accept"}
+_GZIP_VARY = {"Content-Encoding": "gzip", **_VARY}
 log = structlog.get_logger("openrouter_exporter.server")
+
+
+@functools.lru_cache(maxsize=1)
+def _http_date(second: int) -> str:
+    """The ``Date`` header's value, made once a second rather than once a response."""
+    return email.utils.formatdate(second, usegmt=True)
 
 
 @functools.cache
 def _dummy_hash() -> bytes:
     """Checked when the user is unknown, so that a wrong user name costs about as long as a
     wrong password; made on first use, as making it costs a bcrypt round."""
+    import bcrypt
+
     return bcrypt.hashpw(b"openrouter-exporter", bcrypt.gensalt(rounds=10))
 
 
@@ -85,6 +95,8 @@ class BasicAuth:
             known = any(hmac.compare_digest(fingerprint, item) for item in self._verified)
         if known:
             return True
+        import bcrypt  # only with basic auth on, and once per good credential
+
         hashed = self._users.get(user)
         try:
             matches = bcrypt.checkpw(password.encode(), hashed or _dummy_hash())
@@ -126,29 +138,30 @@ class Site:
         # A request line is a debug event: skip formatting it unless debug is on.
         self.log_requests = bool(log.bind().is_enabled_for(logging.DEBUG))
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self._reading: dict[socket.socket, float] = {}
-        self._reading_lock = threading.Lock()
+        # The open connections' handlers; each notes when the head of its request began.
+        self._connections: set[_Handler] = set()
+        self._connections_lock = threading.Lock()
         self._stopping = threading.Event()
 
-    def reading_started(self, connection: socket.socket) -> None:
-        with self._reading_lock:
-            self._reading[connection] = time.monotonic()
+    def connected(self, handler: "_Handler") -> None:
+        with self._connections_lock:
+            self._connections.add(handler)
 
-    def reading_done(self, connection: socket.socket) -> None:
-        with self._reading_lock:
-            self._reading.pop(connection, None)
+    def disconnected(self, handler: "_Handler") -> None:
+        with self._connections_lock:
+            self._connections.discard(handler)
 
     def _reap_slow_readers(self, stop: threading.Event) -> None:
         """Close connections whose request head takes too long (slowloris)."""
         while not stop.wait(1.0):
             now = time.monotonic()
-            with self._reading_lock:
-                late = [
-                    c for c, since in self._reading.items() if now - since > REQUEST_HEAD_DEADLINE
-                ]
-            for connection in late:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
+            with self._connections_lock:
+                handlers = list(self._connections)
+            for handler in handlers:
+                since = handler.head_since
+                if since is not None and now - since > REQUEST_HEAD_DEADLINE:
+                    with contextlib.suppress(OSError):
+                        handler.connection.shutdown(socket.SHUT_RDWR)
 
     def _warm_after_polls(self, stop: threading.Event) -> None:
         """Render ahead each time the store publishes a new snapshot."""
@@ -204,7 +217,6 @@ class MetricsServer(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.site.reading_done(request)
             self.site.slots.release()
 
     def start(self) -> threading.Thread:
@@ -229,6 +241,9 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     # Buffered, so that the headers and a body of up to 64 KiB leave in one send.
     wbufsize = 1 << 16
+    # When the head of the request being read began (monotonic), for the reaper; None
+    # between requests and once the answer is being written.
+    head_since: float | None = None
 
     def setup(self) -> None:
         tls = self.server.site.web_config.tls
@@ -236,6 +251,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.request.settimeout(self.timeout)
             self.request = tls.context().wrap_socket(self.request, server_side=True)
         super().setup()
+        self.server.site.connected(self)
+
+    def finish(self) -> None:
+        self.server.site.disconnected(self)
+        super().finish()
 
     def handle(self) -> None:
         try:
@@ -251,14 +271,14 @@ class _Handler(BaseHTTPRequestHandler):
         except (TimeoutError, ConnectionError, ssl.SSLError, ValueError):
             self.close_connection = True
             return
-        self.server.site.reading_started(self.connection)
+        self.head_since = time.monotonic()
         try:
             super().handle_one_request()
         finally:
-            self.server.site.reading_done(self.connection)
+            self.head_since = None
 
     def end_headers(self) -> None:
-        self.server.site.reading_done(self.connection)
+        self.head_since = None
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -319,41 +339,54 @@ class _Handler(BaseHTTPRequestHandler):
     def metrics(self, head: bool) -> None:
         openmetrics_format = choose_format(self.headers.get("Accept"))
         gzipped = choose_gzip(self.headers.get("Accept-Encoding"))
-        vary = {"Vary": "Accept-Encoding, Accept"}
         if openmetrics_format is None or gzipped is None:
             self._send(
                 HTTPStatus.NOT_ACCEPTABLE,
                 b"acceptable: text/plain or application/openmetrics-text, gzip or identity\n",
                 "text/plain",
                 head=head,
-                extra=vary,
+                extra=_VARY,
             )
             return
-        body = self.server.site.exposition.render(
+        parts = self.server.site.exposition.parts(
             openmetrics_format=openmetrics_format, gzipped=gzipped
         )
         content_type = OPENMETRICS_TEXT if openmetrics_format else PROMETHEUS_TEXT
-        extra = {"Content-Encoding": "gzip", **vary} if gzipped else vary
-        self._send(HTTPStatus.OK, body, content_type, head=head, extra=extra)
+        extra = _GZIP_VARY if gzipped else _VARY
+        self._send(HTTPStatus.OK, parts, content_type, head=head, extra=extra)
 
     def _send(
         self,
         status: HTTPStatus,
-        body: bytes,
+        body: bytes | tuple[bytes, ...],
         content_type: str,
         *,
         head: bool = False,
         extra: dict[str, str] | None = None,
     ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in {**self.server.site.web_config.headers, **(extra or {})}.items():
-            self.send_header(name, value)
-        self.end_headers()
+        """The status line, headers and body (given whole or in pieces), as the standard
+        library's ``send_response`` and ``send_header`` would write them, in one buffered
+        write per piece."""
+        parts = (body,) if isinstance(body, bytes) else body
+        site = self.server.site
+        if site.log_requests:
+            self.log_request(status)
+        lines = [
+            f"{self.protocol_version} {status.value} {status.phrase}",
+            f"Server: {self.version_string()}",
+            f"Date: {_http_date(int(time.time()))}",
+            f"Content-Type: {content_type}",
+            f"Content-Length: {sum(len(part) for part in parts)}",
+            "Cache-Control: no-store",
+        ]
+        headers = {**site.web_config.headers, **extra} if extra else site.web_config.headers
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines.append("\r\n")
+        self.head_since = None
+        self.wfile.write("\r\n".join(lines).encode("latin-1", "strict"))
         if not head:
-            self.wfile.write(body)
+            for part in parts:
+                self.wfile.write(part)
 
     def status_page(self, head: bool) -> None:
         page = self.server.site.status.render(self.path.split("?", 1)[0])

@@ -390,7 +390,7 @@ def _endpoints(account: AccountStatus) -> str:
         else ""
     )
     return (
-        '<article class="card"><h3>Endpoints and data age</h3><table><thead><tr>'
+        '<article class="card endpoints-card"><h3>Endpoints and data age</h3><table><thead><tr>'
         "<th scope=col>Endpoint</th><th scope=col>State</th><th scope=col>Last success</th>"
         f"<th scope=col>Errors</th></tr></thead><tbody>{''.join(rows)}</tbody>"
         f"</table>{latest}</article>"

@@ -3,7 +3,8 @@
 A rendering is reused for the same snapshot within :data:`REUSE_SECONDS`, so that a wall
 screen, a few browsers and a chat bot polling the page cost one rendering between two
 polls, and a burst of page loads cannot take CPU time from ``/metrics``. The ages on the
-page are at most that much older than the clock.
+page are at most that much older than the clock. The page's modules are imported when it is
+first asked for: an exporter that is only scraped never loads them.
 """
 
 import json
@@ -11,16 +12,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from openrouter_exporter.core.snapshot import SnapshotStore
-from openrouter_exporter.status_page.html import render_page
-from openrouter_exporter.status_page.style import SECURITY_HEADERS
-from openrouter_exporter.status_page.view import (
-    SampleHistory,
-    StatusView,
-    build_status,
-    status_json,
-)
+
+if TYPE_CHECKING:
+    from openrouter_exporter.status_page.view import SampleHistory, StatusView
 
 REUSE_SECONDS = 5.0
 PATHS = ("/", "/status.json")
@@ -38,7 +35,7 @@ class StatusRoutes:
     def __init__(
         self,
         store: SnapshotStore,
-        history: SampleHistory,
+        history: "SampleHistory",
         clock: Callable[[], float] = time.time,
         *,
         metrics_path: str = "/metrics",
@@ -56,6 +53,10 @@ class StatusRoutes:
 
     def render(self, path: str) -> Rendered:
         """The answer to ``path``, one of :data:`PATHS`."""
+        from openrouter_exporter.status_page.html import render_page
+        from openrouter_exporter.status_page.style import SECURITY_HEADERS
+        from openrouter_exporter.status_page.view import build_status, status_json
+
         snapshot = self._store.current()
         now = self._clock()
         key = (snapshot.version, int(now // REUSE_SECONDS))
