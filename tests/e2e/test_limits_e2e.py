@@ -21,7 +21,7 @@ from tests.conftest import simulator_env
 from tests.support.exporter import start_exporter
 from tests.support.prometheus import alerting_stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = pytest.mark.timeout(900)
 
 ALERT = "OpenRouterLimitReachedSoon"
 KEY = "nightly-evals"
