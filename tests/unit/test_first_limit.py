@@ -143,7 +143,7 @@ def test_status_json_keeps_an_unknown_spend_unknown() -> None:
 def card_text(*limits: Limit) -> str:
     text = text_of(page_of(account(limits=limits)))
     start = text.index("What stops requests first")
-    return text[start : text.index("Runway", start)]
+    return text[start : text.index("Endpoints and data age", start)]
 
 
 def test_the_card_names_the_first_limit_when_it_is_reached_and_its_reset() -> None:

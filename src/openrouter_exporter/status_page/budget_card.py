@@ -49,7 +49,7 @@ def budgets_card(budgets: Sequence[BudgetStatus]) -> str:
         return ""
     rows = "".join(_row(status) for status in budgets)
     return (
-        '<article class="card"><h3>Budgets</h3><table><thead><tr>'
+        '<article class="card budgets-card"><h3>Budgets</h3><table><thead><tr>'
         '<th scope=col>Budget</th><th scope=col class="num">Spent</th>'
         '<th scope=col class="num">Forecast</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></article>"

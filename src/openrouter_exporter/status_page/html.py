@@ -78,7 +78,7 @@ def _account(index: int, account: AccountStatus, now: float) -> str:
         f"{_banners(account)}"
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
         + f'<div class="grid">{_balance(account)}{now_card(account)}'
-        f"{first_limit_card(account.limits, now)}{_runways(account)}{_endpoints(account)}</div>"
+        f"{_runways(account)}{first_limit_card(account.limits, now)}{_endpoints(account)}</div>"
         f'<div class="grid charts">{_balance_chart(anchor, account)}'
         f"{_spend_chart(anchor, account)}</div>"
         '<div class="grid">'

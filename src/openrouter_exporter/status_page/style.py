@@ -101,7 +101,7 @@ STYLE = (
     ".chart .bar{fill:var(--chart)}"
     ".chart .axis,.chart .zero{stroke:var(--border);stroke-width:1}"
     ".chart .grid-label{fill:var(--muted);font-size:16px}"
-    ".keys-card,.endpoints-card{grid-column:1/-1}"
+    ".keys-card,.limits-card,.endpoints-card,.budgets-card{grid-column:1/-1}"
     ".key-lists{display:grid;gap:0 1.5rem;"
     "grid-template-columns:repeat(auto-fit,minmax(min(100%,22rem),1fr))}"
     "details{margin-top:.5rem}"
