@@ -306,6 +306,15 @@ def test_an_endpoint_this_key_cannot_read_is_neither_failing_nor_stale() -> None
     assert (endpoint.state, endpoint.stale) == ("not_polled", False)
 
 
+def test_a_feature_the_account_does_not_have_is_not_available_rather_than_not_polled() -> None:
+    missing = EndpointHealth(up=False, polled=True, absent=True)
+
+    endpoint = view_of(account(health={"workspaces": missing})).accounts[0].endpoints[0]
+
+    assert endpoint.state == "not_available"
+    assert "not available to this account" in page_of(account(health={"workspaces": missing}))
+
+
 # --- History ------------------------------------------------------------------------------
 
 

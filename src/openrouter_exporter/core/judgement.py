@@ -222,8 +222,9 @@ def key_attention(readings: Sequence[KeyReading], now: float) -> KeyAttention:
     )
 
 
-FreshnessState = Literal["ok", "failing", "pending", "not_polled"]
-"""pending: no answer yet; not_polled: this account's key cannot read the endpoint."""
+FreshnessState = Literal["ok", "failing", "pending", "not_polled", "not_available"]
+"""pending: no answer yet; not_polled: this account's key cannot read the endpoint;
+not_available: OpenRouter answered 403 or 404 for a feature the account does not have."""
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,9 @@ class Freshness:
 
 def freshness(name: str, health: EndpointHealth, now: float) -> Freshness:
     state: FreshnessState
-    if not health.polled:
+    if health.absent:
+        state = "not_available"
+    elif not health.polled:
         state = "not_polled"
     elif health.up:
         state = "ok"

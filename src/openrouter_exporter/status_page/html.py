@@ -362,6 +362,7 @@ _STATE_TEXT = {
     "failing": ("failing", "critical"),
     "pending": ("waiting for its first answer", "unknown"),
     "not_polled": ("not polled (needs a management key)", "unknown"),
+    "not_available": ("not available to this account", "unknown"),
 }
 
 
