@@ -1,9 +1,16 @@
 """The UTC periods OpenRouter's limits and budgets count in: a day from 00:00 UTC, a week
 from Monday 00:00 UTC, a month from the 1st 00:00 UTC; a lifetime limit never resets."""
 
-from datetime import UTC, datetime, timedelta
-
+from openrouter_exporter.config.schema import BudgetPeriod
+from openrouter_exporter.core.budget_periods import period_bounds
 from openrouter_exporter.core.limits import LimitPeriod
+
+# The limits' periods are the budgets' calendar periods; a lifetime limit has none.
+_CALENDAR: dict[LimitPeriod, BudgetPeriod] = {
+    LimitPeriod.DAILY: "daily",
+    LimitPeriod.WEEKLY: "weekly",
+    LimitPeriod.MONTHLY: "monthly",
+}
 
 
 def period_of(reset: str | None) -> LimitPeriod | None:
@@ -20,28 +27,11 @@ def period_of(reset: str | None) -> LimitPeriod | None:
 
 def period_start(period: LimitPeriod, now: float) -> float | None:
     """When the current period began (Unix time); ``None`` for a lifetime limit."""
-    day = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    if period is LimitPeriod.DAILY:
-        start = day
-    elif period is LimitPeriod.WEEKLY:
-        start = day - timedelta(days=day.weekday())
-    elif period is LimitPeriod.MONTHLY:
-        start = day.replace(day=1)
-    else:
-        return None
-    return start.timestamp()
+    calendar = _CALENDAR.get(period)
+    return None if calendar is None else period_bounds(calendar, now)[0]
 
 
 def next_reset(period: LimitPeriod, now: float) -> float | None:
     """When the current period ends and the limit resets (Unix time); ``None`` never."""
-    start = period_start(period, now)
-    if start is None:
-        return None
-    begun = datetime.fromtimestamp(start, UTC)
-    if period is LimitPeriod.DAILY:
-        end = begun + timedelta(days=1)
-    elif period is LimitPeriod.WEEKLY:
-        end = begun + timedelta(days=7)
-    else:
-        end = (begun + timedelta(days=32)).replace(day=1)
-    return end.timestamp()
+    calendar = _CALENDAR.get(period)
+    return None if calendar is None else period_bounds(calendar, now)[1]
