@@ -10,38 +10,14 @@ from pathlib import Path
 
 import pytest
 
-SECRET = "sk-or-v1-FAKESECRET0c7e9b1a3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a5c7e"
-OTHER_SECRET = "sk-or-v1-FAKEINFERENCE9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5"
-
-_TWO_ACCOUNTS = f"""
-accounts:
-  - name: prod
-    management_key: {SECRET}
-    runway_warning_days: 7
-    runway_critical_days: 2
-    balance_warning_usd: 100
-    balance_critical_usd: 25
-  - name: research
-    api_key: {OTHER_SECRET}
-    base_url: http://127.0.0.1:9000/api/v1/
-"""
-
-
-def with_key(**environ: str) -> dict[str, str]:
-    return {"OPENROUTER_MANAGEMENT_KEY": SECRET, **environ}
-
-
-def config_file(tmp_path: Path, text: str) -> dict[str, str]:
-    path = tmp_path / "exporter.yml"
-    path.write_text(text, encoding="utf-8")
-    return {"OPENROUTER_EXPORTER_CONFIG": str(path)}
-
-
-def unreadable_path(tmp_path: Path) -> Path:
-    """A path that cannot be read even as root: it lies below a regular file."""
-    blocker = tmp_path / "not-a-dir"
-    blocker.write_text("", encoding="utf-8")
-    return blocker / "secret"
+from tests.unit.test_config import (
+    OTHER_SECRET,
+    SECRET,
+    TWO_ACCOUNTS,
+    config_file,
+    unreadable_path,
+    with_key,
+)
 
 
 def check_config(tmp_path: Path, /, **environ: str) -> subprocess.CompletedProcess[str]:
@@ -71,7 +47,7 @@ def test_check_config_prints_a_summary_and_exits_0_for_a_good_config(tmp_path: P
 
 
 def test_check_config_summarises_every_account_of_a_config_file(tmp_path: Path) -> None:
-    result = check_config(tmp_path, **config_file(tmp_path, _TWO_ACCOUNTS))
+    result = check_config(tmp_path, **config_file(tmp_path, TWO_ACCOUNTS))
     assert result.returncode == 0, result.stderr
     assert "2 account(s)" in result.stdout
     assert "account prod" in result.stdout
@@ -92,7 +68,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[dict[str, str], str]]:
             "OPENROUTER_EXPORTER_POLL_INTERVAL",
         ),
         "unknown YAML key": (
-            config_file(tmp_path, _TWO_ACCOUNTS + "    colour: blue\n"),
+            config_file(tmp_path, TWO_ACCOUNTS + "    colour: blue\n"),
             "accounts[2].colour",
         ),
         "bad listen address": (

@@ -478,7 +478,7 @@ def test_critical_balance_floor_above_warning_is_rejected() -> None:
 
 # The YAML file.
 
-_TWO_ACCOUNTS = f"""
+TWO_ACCOUNTS = f"""
 accounts:
   - name: prod
     management_key: {SECRET}
@@ -503,7 +503,7 @@ def file_error(tmp_path: Path, text: str, /, **environ: str) -> ConfigProblem:
 
 
 def test_config_file_holds_several_accounts(tmp_path: Path) -> None:
-    config = load(**config_file(tmp_path, _TWO_ACCOUNTS))
+    config = load(**config_file(tmp_path, TWO_ACCOUNTS))
     assert [account.name for account in config.accounts] == ["prod", "research"]
     prod, research = config.accounts
     assert prod.management_key is not None
@@ -513,7 +513,7 @@ def test_config_file_holds_several_accounts(tmp_path: Path) -> None:
 
 
 def test_config_file_accounts_have_their_own_thresholds(tmp_path: Path) -> None:
-    prod = load(**config_file(tmp_path, _TWO_ACCOUNTS)).accounts[0]
+    prod = load(**config_file(tmp_path, TWO_ACCOUNTS)).accounts[0]
     assert prod.thresholds == Thresholds(7.0, 2.0, 100.0, 25.0)
 
 
@@ -521,7 +521,7 @@ def test_config_file_account_without_thresholds_inherits_the_environment_default
     tmp_path: Path,
 ) -> None:
     config = load(
-        **config_file(tmp_path, _TWO_ACCOUNTS),
+        **config_file(tmp_path, TWO_ACCOUNTS),
         OPENROUTER_EXPORTER_RUNWAY_WARNING_DAYS="4",
         OPENROUTER_EXPORTER_BALANCE_WARNING_USD="30",
     )
@@ -530,7 +530,7 @@ def test_config_file_account_without_thresholds_inherits_the_environment_default
 
 def test_config_file_account_base_url_overrides_the_default(tmp_path: Path) -> None:
     config = load(
-        **config_file(tmp_path, _TWO_ACCOUNTS), OPENROUTER_BASE_URL="https://proxy.invalid/v1"
+        **config_file(tmp_path, TWO_ACCOUNTS), OPENROUTER_BASE_URL="https://proxy.invalid/v1"
     )
     assert config.accounts[0].base_url == "https://proxy.invalid/v1"
     assert config.accounts[1].base_url == "http://127.0.0.1:9000/api/v1"
@@ -557,26 +557,26 @@ def test_config_file_account_with_a_bad_workspace_id_is_rejected_with_its_locati
 
 
 def test_config_file_path_is_kept(tmp_path: Path) -> None:
-    environ = config_file(tmp_path, _TWO_ACCOUNTS)
+    environ = config_file(tmp_path, TWO_ACCOUNTS)
     config = load(**environ)
     assert config.config_file == Path(environ["OPENROUTER_EXPORTER_CONFIG"])
 
 
 def test_unknown_account_key_is_rejected_with_its_location(tmp_path: Path) -> None:
-    text = _TWO_ACCOUNTS + "    runway_warnig_days: 3\n"
+    text = TWO_ACCOUNTS + "    runway_warnig_days: 3\n"
     error = file_error(tmp_path, text)
     assert error.setting.endswith("accounts[2].runway_warnig_days")
     assert error.problem == "unknown setting"
 
 
 def test_unknown_top_level_key_is_rejected_with_its_location(tmp_path: Path) -> None:
-    error = file_error(tmp_path, _TWO_ACCOUNTS + "poll_interval: 5m\n")
+    error = file_error(tmp_path, TWO_ACCOUNTS + "poll_interval: 5m\n")
     assert error.setting.endswith(" poll_interval")
     assert error.problem == "unknown setting"
 
 
 def test_config_file_error_names_the_file_and_line(tmp_path: Path) -> None:
-    error = file_error(tmp_path, _TWO_ACCOUNTS + "bogus: 1\n")
+    error = file_error(tmp_path, TWO_ACCOUNTS + "bogus: 1\n")
     assert error.setting == f"{tmp_path / 'exporter.yml'}:12 bogus"
 
 
@@ -654,7 +654,7 @@ def test_key_in_the_environment_together_with_a_config_file_is_rejected(
     tmp_path: Path, variable: str
 ) -> None:
     value = str(write(tmp_path / "key", SECRET)) if variable.endswith("_FILE") else SECRET
-    error = file_error(tmp_path, _TWO_ACCOUNTS, **{variable: value})
+    error = file_error(tmp_path, TWO_ACCOUNTS, **{variable: value})
     assert "OPENROUTER_EXPORTER_CONFIG" in error.problem
 
 
@@ -679,11 +679,11 @@ def _secret_cases(tmp_path: Path) -> dict[str, Mapping[str, str]]:
         "bad listen address beside a key": with_key(OPENROUTER_EXPORTER_LISTEN_ADDRESS="x"),
         "bad threshold beside a key": with_key(OPENROUTER_EXPORTER_RUNWAY_WARNING_DAYS="x"),
         "key beside a config file": {
-            **config_file(tmp_path, _TWO_ACCOUNTS),
+            **config_file(tmp_path, TWO_ACCOUNTS),
             "OPENROUTER_MANAGEMENT_KEY": SECRET,
         },
         "unknown key in a config file with secrets": config_file(
-            tmp_path, _TWO_ACCOUNTS + "    extra: 1\n"
+            tmp_path, TWO_ACCOUNTS + "    extra: 1\n"
         ),
         "invalid YAML on the secret's line": config_file(
             tmp_path, f"accounts:\n  - name: a\n    api_key: {SECRET}: [\n"
