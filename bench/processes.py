@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from bench.runtime import ExporterRuntime
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 90.0
@@ -85,8 +87,10 @@ def memory_kib(pid: int) -> dict[str, int]:
 class Processes:
     """Starts children and guarantees they are stopped."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, exporter: ExporterRuntime | None = None) -> None:
         self.scratch = scratch
+        # The interpreter of the exporter processes: by default, the one running the bench.
+        self.exporter = exporter or ExporterRuntime(sys.executable, ())
         self._children: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> "Processes":
@@ -119,6 +123,14 @@ class Processes:
         self._children.append(child)
         return child
 
+    def spawn_exporter(
+        self, name: str, arguments: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """``python ARGUMENTS`` on the exporter's interpreter, running the tree under test."""
+        environment = child_env(env)
+        environment["PYTHONPATH"] = self.exporter.pythonpath()
+        return self.spawn(name, [self.exporter.python, *arguments], environment)
+
     def log(self, name: str) -> str:
         path = self.scratch / f"{name}.log"
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
@@ -148,6 +160,7 @@ class SimulatorProcess:
     base_url: str
     control_url: str
     management_key: str
+    inference_keys: tuple[str, ...]
 
     def _control(self, method: str, path: str) -> Any:
         address = self.control_url.split("//", 1)[1].split("/", 1)[0]
@@ -185,7 +198,13 @@ def start_simulator(processes: Processes, scenario: str) -> SimulatorProcess:
 
     wait_for(written, START_TIMEOUT, f"the {scenario} simulator")
     keys = json.loads(keys_file.read_text())
-    return SimulatorProcess(child, keys["base_url"], keys["control_url"], keys["management_key"])
+    return SimulatorProcess(
+        child,
+        keys["base_url"],
+        keys["control_url"],
+        keys["management_key"],
+        tuple(keys["inference_keys"]),
+    )
 
 
 @dataclass
@@ -225,18 +244,18 @@ def wait_serving(
     return ready_seconds, time.monotonic() - launched
 
 
-def start_exporter(
+def exporter_env(
     processes: Processes,
     simulator: SimulatorProcess,
     name: str,
     *,
-    poll_interval: str | None = None,
-    activity_interval: str | None = None,
+    intervals: Mapping[str, str] | None = None,
     extra_env: Mapping[str, str] | None = None,
     budgets: bool = False,
-) -> ExporterProcess:
-    """The real exporter, ``python -m openrouter_exporter``, against the simulator; with
-    ``budgets``, its account declares a monthly, a weekly and a daily budget."""
+) -> dict[str, str]:
+    """The exporter's settings against the simulator; ``intervals`` maps a setting's name
+    (``poll``, ``activity``, ``analytics``, ``limits``) to its value. With ``budgets``, the
+    account is read with everything on: see :func:`_budgets_config`."""
     port = free_port()
     env = {
         "OPENROUTER_BASE_URL": simulator.base_url,
@@ -248,25 +267,51 @@ def start_exporter(
     if budgets:
         del env["OPENROUTER_MANAGEMENT_KEY"]
         env["OPENROUTER_EXPORTER_CONFIG"] = str(_budgets_config(processes, simulator, name))
-    if poll_interval is not None:
-        env["OPENROUTER_EXPORTER_POLL_INTERVAL"] = poll_interval
-    if activity_interval is not None:
-        env["OPENROUTER_EXPORTER_ACTIVITY_INTERVAL"] = activity_interval
+    for setting, value in (intervals or {}).items():
+        env[f"OPENROUTER_EXPORTER_{setting.upper()}_INTERVAL"] = value
     env.update(extra_env or {})
+    return env
+
+
+def start_exporter(
+    processes: Processes,
+    simulator: SimulatorProcess,
+    name: str,
+    *,
+    intervals: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    budgets: bool = False,
+) -> ExporterProcess:
+    """The real exporter against the simulator: see :func:`exporter_env`."""
+    env = exporter_env(
+        processes, simulator, name, intervals=intervals, extra_env=extra_env, budgets=budgets
+    )
+    return launch_exporter(processes, name, env)
+
+
+def launch_exporter(processes: Processes, name: str, env: Mapping[str, str]) -> ExporterProcess:
+    """The real exporter, ``python -m openrouter_exporter``, on the exporter's interpreter,
+    with the environment from :func:`exporter_env`."""
+    port = int(env["OPENROUTER_EXPORTER_LISTEN_ADDRESS"].rpartition(":")[2])
     launched = time.monotonic()
-    child = processes.spawn(name, [sys.executable, "-m", "openrouter_exporter"], child_env(env))
+    child = processes.spawn_exporter(name, ["-m", "openrouter_exporter"], env)
     ready, first = wait_serving(processes, child, name, port, launched)
     return ExporterProcess(child, name, port, ready, first)
 
 
 def _budgets_config(processes: Processes, simulator: SimulatorProcess, name: str) -> Path:
+    """Everything on: a management key, the simulator's first inference key (its /key
+    budget layers), a monthly, a weekly and a daily budget."""
     key_file = processes.scratch / f"{name}-management-key"
     key_file.write_text(simulator.management_key)
+    api_key_file = processes.scratch / f"{name}-api-key"
+    api_key_file.write_text(simulator.inference_keys[0])
     config = processes.scratch / f"{name}.yml"
     config.write_text(
         "accounts:\n"
         "  - name: default\n"
         f"    management_key_file: {key_file}\n"
+        f"    api_key_file: {api_key_file}\n"
         "    budgets:\n"
         "      - {name: monthly, amount_usd: 2000, period: monthly}\n"
         "      - {name: weekly, amount_usd: 300, period: weekly}\n"
@@ -278,10 +323,9 @@ def _budgets_config(processes: Processes, simulator: SimulatorProcess, name: str
 def start_demo(processes: Processes) -> ExporterProcess:
     """``openrouter-exporter demo``, the newcomer's first command, on a loopback port."""
     port = free_port()
-    command = [sys.executable, "-m", "openrouter_exporter", "demo"]
-    command += ["--web.listen-address", f"{LOOPBACK}:{port}"]
+    command = ["-m", "openrouter_exporter", "demo", "--web.listen-address", f"{LOOPBACK}:{port}"]
     launched = time.monotonic()
-    child = processes.spawn("demo", command, child_env())
+    child = processes.spawn_exporter("demo", command)
     ready, first = wait_serving(processes, child, "demo", port, launched)
     return ExporterProcess(child, "demo", port, ready, first)
 

@@ -14,11 +14,16 @@ models over 12 providers), each in its own processes on loopback:
    load on a bare static server serving the very same bytes on the same stack
    (``bench.static_server``), whose throughput is the ceiling of this runtime; resident
    memory after the load;
-4. the exporter again at a 3 s interval for a few polls: poll duration per endpoint (its
-   own ``openrouter_poll_duration_seconds``), resident memory after several polls, and the
-   OpenRouter calls per poll counted by the simulator, extrapolated to the default
-   intervals and compared with the plan (``credits`` and ``keys`` pages every poll
-   interval, ``activity`` every activity interval).
+4. the exporter again with every interval at 3 s for a few polls: poll duration per
+   endpoint (its own ``openrouter_poll_duration_seconds``), resident memory after several
+   polls, and the OpenRouter calls of each round of each endpoint (its own
+   ``openrouter_api_requests_total``), extrapolated to the intervals of the exporter's own
+   call plan for this account (see :mod:`bench.calls`) and cross-checked with the calls
+   the simulator counted.
+
+The exporter's account has everything on: a management key, an inference key (its /key
+budget layers) and three budgets; the exporter processes run on a runtime-only interpreter
+(see :mod:`bench.runtime`) unless ``--exporter-python`` says otherwise.
 
 Then ``openrouter-exporter demo``: launch to ready and to the first complete ``/metrics``.
 Timings on a shared machine are noisy: compare the ratios within one run.
@@ -28,6 +33,7 @@ import argparse
 import gzip
 import json
 import math
+import os
 import re
 import statistics
 import sys
@@ -42,26 +48,33 @@ from typing import Any
 if __package__ in (None, ""):  # run as bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.analytics import ANALYTICS_QUERIES_PER_POLL
+from bench.calls import (
+    DURATION,
+    CallPlan,
+    MeasuredEndpoint,
+    RoundsSeen,
+    endpoint_values,
+    measured,
+    plan_calls,
+    requests_total,
+)
 from bench.loadgen import LoadResult, run_load, wrk_path
 from bench.processes import (
+    START_TIMEOUT,
     ExporterProcess,
     Processes,
     SimulatorProcess,
-    child_env,
+    exporter_env,
+    launch_exporter,
     memory_kib,
     start_demo,
-    start_exporter,
     start_simulator,
     start_static,
     wait_for,
 )
 from bench.render import RenderTiming, measure_render
 from bench.report import Machine, machine, number, table
-from openrouter_exporter.config.loader import load_config
-from openrouter_exporter.endpoints.keys import keys_interval
-from openrouter_exporter.openrouter.client import KEYS_PAGE_SIZE
-from openrouter_exporter.polling.poller import planned_endpoints
+from bench.runtime import ExporterRuntime, given, runtime_only
 from openrouter_exporter.serving.exposition import PROMETHEUS_TEXT
 
 SCENARIOS = ("small", "large")
@@ -71,8 +84,17 @@ TARGET_RSS_MIB = 80.0
 TARGET_CALLS_PER_HOUR = 200.0
 GZIP = {"Accept-Encoding": "gzip"}
 SCRAPE_PAUSE = 0.2
-FAST_INTERVAL = "3s"  # request timeout is at most half of it: 1.5 s, ample on loopback
-POLL_GAP_SECONDS = 1.0  # calls further apart than this belong to different polls
+FAST_INTERVAL = "3s"
+# The request timeout is at most half the poll interval: at 10 s, 5 s, which the simulator's
+# filtered /analytics/query (budget_spend) needs on the large account (about 2 s each, more
+# while the other endpoints are read); 1.5 s at a 3 s poll interval fails every round.
+FAST_POLL_INTERVAL = "10s"
+FAST_INTERVALS = {
+    "poll": FAST_POLL_INTERVAL,
+    **dict.fromkeys(("activity", "analytics", "limits"), FAST_INTERVAL),
+}
+FAST_RUN = f"/credits every {FAST_POLL_INTERVAL}, everything else every {FAST_INTERVAL}"
+QUIET_TIMEOUT = 10.0  # seconds to find a moment without a poll in flight (cross_check)
 MAIN_COLUMNS = (
     "scenario",
     "keys",
@@ -115,7 +137,7 @@ class Plan:
             duration=args.duration or (2.0 if quick else 3.0),
             connections=tuple(connections),
             gzip_connections=() if quick else tuple(connections),
-            poll_seconds=6.5 if quick else 10.0,
+            poll_seconds=18.0 if quick else 30.0,
             render_repeat=3 if quick else 7,
             generator=args.generator,
             rounds=args.rounds or (1 if quick else 2),
@@ -139,19 +161,39 @@ class LoadPair:
 
 @dataclass
 class Calls:
-    planned_per_hour: dict[str, float]
-    observed_calls: dict[str, int]
-    observed_polls: dict[str, int]
-    calls_per_poll: dict[str, float]
-    measured_per_hour: dict[str, float]
+    plan: CallPlan
+    measured: dict[str, MeasuredEndpoint]
+    exporter_requests: float  # sum of openrouter_api_requests_total at the end of the run
+    simulator_requests: int  # every request the simulator counted over the same run
+    met: bool  # the two counts were seen equal (see cross_check)
+    largest_scrape_gap: float
 
     @property
     def planned_total(self) -> float:
-        return sum(self.planned_per_hour.values())
+        return self.plan.total
 
     @property
     def measured_total(self) -> float:
-        return sum(self.measured_per_hour.values())
+        values = [item.per_hour for item in self.measured.values()]
+        return math.nan if None in values else sum(v for v in values if v is not None)
+
+    def problems(self) -> list[str]:
+        """What does not add up, to be printed loudly."""
+        found = []
+        if abs(self.plan.rows_total - self.plan.total) > 1e-6:
+            found.append(
+                f"the plan's rows add up to {self.plan.rows_total:.3f} calls/h, "
+                f"its total is {self.plan.total:.3f}"
+            )
+        if not self.met:
+            found.append(
+                f"the exporter counted {self.exporter_requests:,.0f} requests, the simulator "
+                f"{self.simulator_requests:,}, never the same in {QUIET_TIMEOUT:g} s of readings"
+            )
+        missing = [name for name, item in self.measured.items() if item.per_hour is None]
+        if missing:
+            found.append(f"no round seen of {', '.join(missing)}")
+        return found
 
 
 @dataclass
@@ -162,6 +204,8 @@ class ScenarioFigures:
     model_providers: int
     series: int
     series_by_metric: dict[str, int]
+    limit_series: int  # openrouter_limit_* samples
+    budget_series: int  # openrouter_budget_* samples
     render: RenderTiming
     ready_seconds: float
     first_metrics_seconds: float
@@ -229,61 +273,24 @@ def _median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else math.nan
 
 
-def default_intervals() -> dict[str, float]:
-    """Seconds between polls of each endpoint for a management key at the default settings,
-    straight from the poller's own plan."""
-    config = load_config({"management_key": "plan-only"}, environ={})
-    return {
-        str(name): interval
-        for name, interval in planned_endpoints(config.accounts[0], config).items()
-    }
+def simulator_requests(simulator: SimulatorProcess) -> int:
+    return sum(int(item["count"]) for item in simulator.state()["calls"].values())
 
 
-def keys_pages(keys: int) -> int:
-    """``/keys`` is paged by 100 until a short page, so 1,000 keys take 11 requests."""
-    return keys // KEYS_PAGE_SIZE + 1
-
-
-def intervals_for(keys: int) -> dict[str, float]:
-    """The default intervals, with /keys spaced out by the poller for many pages of keys."""
-    intervals = default_intervals()
-    intervals["keys"] = keys_interval(intervals["keys"], keys_pages(keys))
-    return intervals
-
-
-def planned_calls(keys: int) -> dict[str, float]:
-    """OpenRouter calls per hour at the default intervals, from the poller's plan."""
-    pages = {"keys": keys_pages(keys), "analytics": ANALYTICS_QUERIES_PER_POLL}
-    return {
-        endpoint: pages.get(endpoint, 1) * 3600 / interval
-        for endpoint, interval in intervals_for(keys).items()
-    }
-
-
-def count_calls(state: dict[str, Any], planned: dict[str, float], keys: int) -> Calls:
-    """Calls per poll seen by the simulator, extrapolated to the default intervals."""
-    interval = intervals_for(keys)
-    observed: dict[str, int] = {}
-    polls: dict[str, int] = {}
-    per_poll: dict[str, float] = {}
-    measured: dict[str, float] = {}
-    for endpoint, calls in state["calls"].items():
-        if endpoint not in interval:
-            raise RuntimeError(f"the exporter called an unexpected endpoint: {endpoint}")
-        stamps = sorted(calls["timestamps"])
-        groups: list[int] = []
-        previous = -math.inf
-        for stamp in stamps:
-            if stamp - previous > POLL_GAP_SECONDS:
-                groups.append(0)
-            groups[-1] += 1
-            previous = stamp
-        observed[endpoint] = int(calls["count"])
-        polls[endpoint] = len(groups)
-        # The largest group: a poll cut short by the stop would under-count.
-        per_poll[endpoint] = float(max(groups)) if groups else 0.0
-        measured[endpoint] = per_poll[endpoint] * 3600 / interval[endpoint]
-    return Calls(planned, observed, polls, per_poll, measured)
+def cross_check(exporter: ExporterProcess, simulator: SimulatorProcess) -> tuple[float, int, bool]:
+    """The exporter's requests in all and the simulator's, and whether they met. The exporter
+    publishes its count when a poll ends, the simulator counts a request when it arrives, so
+    the exporter's count is never above the simulator's read just after it, and below it
+    while a poll is in flight. They are read again until equal, for at most
+    ``QUIET_TIMEOUT`` seconds: a request one side never counts keeps them apart."""
+    deadline = time.monotonic() + QUIET_TIMEOUT
+    while True:
+        published = requests_total(gzip.decompress(exporter.metrics(GZIP)).decode())
+        arrived = simulator_requests(simulator)
+        met = published == arrived
+        if met or time.monotonic() > deadline:
+            return published, arrived, met
+        time.sleep(SCRAPE_PAUSE / 4)
 
 
 def _load(plan: Plan, url: str, connections: int, headers: dict[str, str]) -> LoadResult:
@@ -371,41 +378,42 @@ def _measure_with(
     log(f"{scenario}: render time")
     render = measure_render(simulator.base_url, simulator.management_key, plan.render_repeat)
 
+    log(f"{scenario}: the exporter's call plan, on one poll")
+    extra = dict(plan.exporter_env)
+    name = f"exporter-{scenario}"
+    env = exporter_env(processes, simulator, name, extra_env=extra, budgets=True)
+    call_plan = plan_calls(env)
+
     log(f"{scenario}: exporter at default intervals, load")
-    env = dict(plan.exporter_env)
-    exporter = start_exporter(
-        processes, simulator, f"exporter-{scenario}", extra_env=env, budgets=True
-    )
+    exporter = launch_exporter(processes, name, env)
     try:
-        text = exporter.metrics().decode()
+        text = all_polled(exporter, set(call_plan.endpoints))
         found = samples(text)
         by_metric: dict[str, int] = defaultdict(int)
-        for name, _, _ in found:
-            by_metric[name] += 1
+        for metric, _, _ in found:
+            by_metric[metric] += 1
         keys = by_metric["openrouter_key_info"]
-        models = len({_label(labels, "model") for name, labels, _ in found if "_model_" in name})
-        pairs = len(
-            {labels for name, labels, _ in found if name == "openrouter_model_requests_total"}
-        )
+        models = len({_label(labels, "model") for n, labels, _ in found if "_model_" in n})
+        pairs = len({labels for n, labels, _ in found if n == "openrouter_model_requests_total"})
         first_poll = poll_durations(text)
         load = measure_load(plan, processes, exporter, scenario)
         after_load = memory_kib(exporter.process.pid)
     finally:
         processes.stop(exporter.process)
 
-    log(f"{scenario}: exporter at a {FAST_INTERVAL} interval, calls and memory")
+    log(f"{scenario}: exporter polling fast ({FAST_RUN}), calls and memory")
     simulator.reset_counts()
-    fast = start_exporter(
+    name = f"exporter-{scenario}-fast"
+    fast = launch_exporter(
         processes,
-        simulator,
-        f"exporter-{scenario}-fast",
-        poll_interval=FAST_INTERVAL,
-        activity_interval=FAST_INTERVAL,
-        extra_env=env,
-        budgets=True,
+        name,
+        exporter_env(
+            processes, simulator, name, intervals=FAST_INTERVALS, extra_env=extra, budgets=True
+        ),
     )
     seen: dict[str, list[float]] = defaultdict(list)
     scrapes: dict[bool, list[float]] = {True: [], False: []}
+    rounds = RoundsSeen()
     try:
         deadline = time.monotonic() + plan.poll_seconds
         previous = b""
@@ -416,14 +424,24 @@ def _measure_with(
             body = fast.metrics(GZIP)
             scrapes[body != previous].append((time.perf_counter() - started) * 1e3)
             previous = body
-            for endpoint, value in poll_durations(gzip.decompress(body).decode()).items():
+            text = gzip.decompress(body).decode()
+            rounds.scrape(text, time.monotonic())
+            for endpoint, value in poll_durations(text).items():
                 if not seen[endpoint] or seen[endpoint][-1] != value:
                     seen[endpoint].append(value)
             time.sleep(SCRAPE_PAUSE)
+        exporter_total, simulator_total, met = cross_check(fast, simulator)
         after_polls = memory_kib(fast.process.pid)
     finally:
         processes.stop(fast.process)
-    calls = count_calls(simulator.state(), planned_calls(keys), keys)
+    calls = Calls(
+        plan=call_plan,
+        measured=measured(call_plan, rounds),
+        exporter_requests=exporter_total,
+        simulator_requests=simulator_total,
+        met=met,
+        largest_scrape_gap=rounds.largest_gap,
+    )
     return ScenarioFigures(
         scenario=scenario,
         keys=keys,
@@ -431,6 +449,8 @@ def _measure_with(
         model_providers=pairs,
         series=len(found),
         series_by_metric=dict(sorted(by_metric.items())),
+        limit_series=_prefixed(by_metric, "openrouter_limit_"),
+        budget_series=_prefixed(by_metric, "openrouter_budget_"),
         render=render,
         ready_seconds=exporter.ready_seconds,
         first_metrics_seconds=exporter.first_metrics_seconds,
@@ -445,6 +465,24 @@ def _measure_with(
         calls=calls,
         load=load,
     )
+
+
+def all_polled(exporter: ExporterProcess, endpoints: set[str]) -> str:
+    """The first ``/metrics`` once every endpoint has been read (the limits and the Analytics
+    API are not waited for by readiness), so the load is measured with every series in."""
+    text = ""
+
+    def polled() -> bool:
+        nonlocal text
+        text = exporter.metrics().decode()
+        return endpoints <= set(endpoint_values(text, DURATION))
+
+    wait_for(polled, START_TIMEOUT, f"{exporter.name}: a first poll of every endpoint", 0.2)
+    return text
+
+
+def _prefixed(by_metric: dict[str, int], prefix: str) -> int:
+    return sum(count for metric, count in by_metric.items() if metric.startswith(prefix))
 
 
 @dataclass
@@ -469,7 +507,7 @@ def import_baseline_kib(processes: Processes) -> int:
     code = (
         "import openrouter_exporter.cli, sys, time\nprint('imported', flush=True)\ntime.sleep(30)\n"
     )
-    child = processes.spawn(name, [sys.executable, "-c", code], child_env())
+    child = processes.spawn_exporter(name, ["-c", code])
     try:
         wait_for(lambda: "imported" in processes.log(name), 30.0, "the import baseline")
         return memory_kib(child.pid)["VmRSS"]
@@ -553,21 +591,61 @@ def load_table(figures: Sequence[ScenarioFigures]) -> str:
 
 
 def calls_table(figures: Sequence[ScenarioFigures]) -> str:
-    header = ("scenario", "endpoint", "calls/poll", "polls seen", "plan calls/h", "measured /h")
+    header = (
+        "scenario",
+        "endpoint",
+        "calls/round plan",
+        "measured first / steady",
+        "rounds (failed)",
+        "interval s",
+        "plan calls/h",
+        "measured calls/h",
+    )
     rows = []
     for item in figures:
-        for endpoint, planned in item.calls.planned_per_hour.items():
+        for endpoint, planned in item.calls.plan.endpoints.items():
+            found = item.calls.measured[endpoint]
             rows.append(
                 [
                     item.scenario,
                     endpoint,
-                    number(item.calls.calls_per_poll.get(endpoint), 0),
-                    str(item.calls.observed_polls.get(endpoint, 0)),
-                    number(planned, 0),
-                    number(item.calls.measured_per_hour.get(endpoint), 0),
+                    number(planned.calls_per_round, 0),
+                    f"{number(found.first_round, 0)} / {number(found.steady_per_round, 1)}",
+                    f"{found.rounds} ({found.failed})",
+                    number(planned.interval, 0),
+                    number(planned.per_hour, 2),
+                    number(found.per_hour, 2),
                 ]
             )
+        rows.append(
+            [
+                item.scenario,
+                "**total**",
+                "",
+                "",
+                "",
+                "",
+                number(item.calls.planned_total, 2),
+                number(item.calls.measured_total, 2),
+            ]
+        )
     return table(header, rows)
+
+
+def calls_notes(figures: Sequence[ScenarioFigures]) -> list[str]:
+    notes = []
+    for item in figures:
+        calls = item.calls
+        notes.append(
+            f"- {item.scenario}: limits endpoints every {calls.plan.limits_interval:,.0f} s "
+            f"(the exporter's plan); requests in the fast run: "
+            f"{calls.exporter_requests:,.0f} counted by the exporter, "
+            f"{calls.simulator_requests:,} by the simulator"
+            + ("" if calls.met else " (NOT the same)")
+            + f"; largest gap between scrapes {calls.largest_scrape_gap:.2f} s"
+        )
+        notes += [f"- **{item.scenario}: MISMATCH: {problem}**" for problem in calls.problems()]
+    return notes
 
 
 def verdicts(figures: Sequence[ScenarioFigures]) -> list[tuple[str, str, bool]]:
@@ -606,9 +684,11 @@ def verdicts(figures: Sequence[ScenarioFigures]) -> list[tuple[str, str, bool]]:
     found.append(
         (
             f"{item.scenario}: <= {TARGET_CALLS_PER_HOUR:g} OpenRouter calls/h at default "
-            "intervals",
+            "intervals, everything on",
             f"{item.calls.planned_total:,.0f} planned, {item.calls.measured_total:,.0f} measured",
-            max(item.calls.planned_total, item.calls.measured_total) <= TARGET_CALLS_PER_HOUR,
+            # The plan fills the budget to the last call: within rounding, it is met.
+            item.calls.planned_total <= TARGET_CALLS_PER_HOUR + 1e-6
+            and item.calls.measured_total <= TARGET_CALLS_PER_HOUR + 1e-6,
         )
     )
     return found
@@ -621,11 +701,13 @@ def render_report(
     demo: DemoFigures | None,
     baseline_kib: int | None,
     plan: Plan,
+    runtime: ExporterRuntime,
 ) -> str:
     parts = [
         "## openrouter-exporter benchmarks",
         "",
-        f"Machine: {host.describe()}.",
+        f"Machine: {host.describe()}; load average {load_average()}.",
+        f"Exporter interpreter: {runtime.describe()}.",
         f"Load generator: {generator}; {plan.rounds} x {plan.duration:g} s per figure and "
         "server, exporter and static runs alternating"
         + (", quick run" if plan.quick else "")
@@ -633,6 +715,13 @@ def render_report(
         "p50 and p99 are medians over the runs.",
         "",
         main_table(figures),
+        "",
+        *(
+            f"- {item.scenario}: {item.series:,} series, of which {item.limit_series:,} "
+            f"openrouter_limit_* and {item.budget_series:,} openrouter_budget_* (every "
+            "endpoint polled once before the load)"
+            for item in figures
+        ),
         "",
         "Headline load: identity encoding at the first concurrency above 1 (see below). "
         "render ms: one uncached render (generate_latest); cached µs: a scrape between two "
@@ -642,15 +731,24 @@ def render_report(
         "as Prometheus does, when a poll has changed the snapshot (rendered for that scrape) "
         "and when not (cached). "
         "Poll durations: median of the exporter's own openrouter_poll_duration_seconds "
-        f"at a {FAST_INTERVAL} interval. RSS: the larger of after load and after several polls.",
+        f"in a fast run ({FAST_RUN}). RSS: the larger of after load and after several polls "
+        "of the fast run.",
         "",
         "### /metrics under load",
         "",
         load_table(figures),
         "",
-        "### OpenRouter calls at the default intervals (60s, activity 30m)",
+        "### OpenRouter calls an hour at the exporter's planned intervals, everything on",
         "",
         calls_table(figures),
+        "",
+        "Plan: the exporter's own plan (limits_plan.calls_per_hour) on one real poll at the "
+        "default intervals. Measured: its openrouter_api_requests_total per round in the "
+        f"fast run ({FAST_RUN}; first round; steady: the later rounds' "
+        "mean), times the planned rounds an hour; analytics adds its first round's extra "
+        "call (the hourly /analytics/meta) once an hour.",
+        "",
+        *calls_notes(figures),
         "",
     ]
     extra = []
@@ -662,7 +760,8 @@ def render_report(
         )
     if baseline_kib is not None:
         extra.append(
-            f"- Python with the exporter's modules imported, idle: {baseline_kib / 1024:.1f} MiB"
+            f"- Python with the exporter's modules imported, idle: {baseline_kib / 1024:.1f} MiB "
+            "(on the exporter's interpreter)"
         )
     if extra:
         parts += ["### Start-up and memory baseline", "", *extra, ""]
@@ -671,6 +770,11 @@ def render_report(
         rows = [[target, figure, "met" if ok else "MISSED"] for target, figure, ok in checks]
         parts += ["### Targets", "", table(("target", "figure", "verdict"), rows), ""]
     return "\n".join(parts)
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1, 5, 15 min)"
 
 
 def _to_json(value: Any) -> Any:
@@ -720,6 +824,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-demo", action="store_true", help="skip the demo start-up figure")
     parser.add_argument(
+        "--exporter-python",
+        metavar="PATH",
+        help="the interpreter of the exporter processes (default: a runtime-only venv with "
+        "just the project's dependencies, built once under .cache/bench-runtime/)",
+    )
+    parser.add_argument(
         "--exporter-env",
         type=_env_pair,
         action="append",
@@ -747,12 +857,14 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
+    runtime = given(args.exporter_python) if args.exporter_python else runtime_only(log)
+    log(f"exporter interpreter: {runtime.python}")
     figures: list[ScenarioFigures] = []
     demo: DemoFigures | None = None
     baseline: int | None = None
     with (
         tempfile.TemporaryDirectory(prefix="openrouter-bench-") as scratch,
-        Processes(Path(scratch)) as processes,
+        Processes(Path(scratch), runtime) as processes,
     ):
         for scenario in scenarios:
             figures.append(measure_scenario(plan, processes, scenario, log))
@@ -765,11 +877,13 @@ def main(argv: list[str] | None = None) -> int:
         "wrk": "wrk (1 thread)",
         "python": "built-in Python keep-alive generator (bench.loadgen)",
     }[generator]
-    print(render_report(figures, host, generator_text, demo, baseline, plan))
+    print(render_report(figures, host, generator_text, demo, baseline, plan, runtime))
     log("done")
     if args.json:
         document = {
             "machine": asdict(host),
+            "load_average": os.getloadavg(),
+            "exporter_runtime": asdict(runtime),
             "generator": generator,
             "plan": asdict(plan),
             "scenarios": [
@@ -779,6 +893,7 @@ def main(argv: list[str] | None = None) -> int:
                     "peak_mib": item.peak_mib,
                     "calls_planned_per_hour": item.calls.planned_total,
                     "calls_measured_per_hour": item.calls.measured_total,
+                    "calls_problems": item.calls.problems(),
                     "load": [{**asdict(pair), "ratio": pair.ratio} for pair in item.load],
                 }
                 for item in figures

@@ -36,6 +36,7 @@ def quick_run(
     figures = tmp_path_factory.mktemp("bench") / "figures.json"
     command = [sys.executable, "-m", "bench", "--quick", "--scenario", "small", "--no-demo"]
     command += ["--generator", "python", "--duration", "1", "--json", str(figures)]
+    command += ["--exporter-python", sys.executable]  # no runtime-only venv to build
     done = subprocess.run(
         command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=False
     )
