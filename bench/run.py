@@ -14,9 +14,10 @@ models over 12 providers), each in its own processes on loopback:
    load on a bare static server serving the very same bytes on the same stack
    (``bench.static_server``), whose throughput is the ceiling of this runtime; resident
    memory after the load;
-4. the exporter again with every interval at 3 s for a few polls: poll duration per
-   endpoint (its own ``openrouter_poll_duration_seconds``), resident memory after several
-   polls, and the OpenRouter calls of each round of each endpoint (its own
+4. the exporter again, polling fast (``/credits`` every 10 s, everything else every 3 s)
+   for a few polls: poll duration per endpoint (its own
+   ``openrouter_poll_duration_seconds``), resident memory after several polls, and the
+   OpenRouter calls of each round of each endpoint (its own
    ``openrouter_api_requests_total``), extrapolated to the intervals of the exporter's own
    call plan for this account (see :mod:`bench.calls`) and cross-checked with the calls
    the simulator counted.
@@ -798,7 +799,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="Benchmark openrouter-exporter against the simulator."
     )
-    parser.add_argument("--quick", action="store_true", help="a short run (under 40 s)")
+    parser.add_argument("--quick", action="store_true", help="a short run (about 50 s a scenario)")
     parser.add_argument(
         "--scenario", choices=(*SCENARIOS, "all"), default="all", help="account size"
     )
