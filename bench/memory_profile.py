@@ -51,12 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     from openrouter_exporter.config.loader import load_config
     from openrouter_exporter.core.snapshot import SnapshotStore
     from openrouter_exporter.logsetup import configure_logging
-    from openrouter_exporter.polling.memory import release_free_memory
+    from openrouter_exporter.polling.memory import configure_allocator, release_free_memory
     from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot
     from openrouter_exporter.serving.exposition import Exposition
     from openrouter_exporter.status_page.routes import StatusRoutes
     from openrouter_exporter.storage.sqlite_state import StateStore
 
+    configure_allocator()  # as the exporter does at start-up
     with (
         tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch,
         Processes(Path(scratch)) as processes,

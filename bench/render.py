@@ -3,9 +3,9 @@
 The snapshot comes from one real poll of the simulator (the same ``AccountPoller`` the
 exporter runs, as ``check`` does). Then, timeit style, the median of several repetitions:
 
-* uncached: ``prometheus_client.generate_latest`` over the ``SnapshotCollector`` registry,
-  the work done once per poll;
-* gzip: the same plus ``gzip.compress`` as ``Exposition`` does for a gzip-accepting scraper;
+* uncached: ``Exposition.render`` of a snapshot version not rendered yet (prometheus-client's
+  formatter over the ``SnapshotCollector``, one family at a time), the work done once per poll;
+* gzip: the same for a gzip-accepting scraper, compressed as it is rendered;
 * cached: ``Exposition.render`` with the body already rendered for this snapshot version,
   the work of every scrape between two polls;
 * cached with process metrics: the same, gzipped, with the exporter's own ``process_*`` and
@@ -33,7 +33,6 @@ from openrouter_exporter.config.loader import load_config
 from openrouter_exporter.core.snapshot import SnapshotStore
 from openrouter_exporter.logsetup import configure_logging
 from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot
-from openrouter_exporter.serving.collector import SnapshotCollector
 from openrouter_exporter.serving.exposition import Exposition
 from openrouter_exporter.storage.sqlite_state import StateStore
 
@@ -100,15 +99,12 @@ def snapshot_store(base_url: str, management_key: str, state_dir: Path) -> Snaps
 def measure_render(base_url: str, management_key: str, repeat: int) -> RenderTiming:
     with tempfile.TemporaryDirectory(prefix="bench-render-") as scratch:
         store = snapshot_store(base_url, management_key, Path(scratch))
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(store))
-    body = prometheus_exposition.generate_latest(registry)
-    uncached = median_seconds(lambda: prometheus_exposition.generate_latest(registry), repeat)
+    body = Exposition(store).render(openmetrics_format=False, gzipped=False)
+    uncached = median_seconds(
+        lambda: Exposition(store).render(openmetrics_format=False, gzipped=False), repeat
+    )
     gzipped = median_seconds(
-        lambda: gzip.compress(
-            prometheus_exposition.generate_latest(registry), compresslevel=6, mtime=0
-        ),
-        repeat,
+        lambda: Exposition(store).render(openmetrics_format=False, gzipped=True), repeat
     )
     cached_exposition = Exposition(store)
     cached_exposition.render(openmetrics_format=False, gzipped=False)

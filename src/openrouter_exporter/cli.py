@@ -27,7 +27,7 @@ from openrouter_exporter.config.types import ExporterConfig
 from openrouter_exporter.core.budget_periods import period_bounds
 from openrouter_exporter.logsetup import configure_logging
 from openrouter_exporter.options import UsageError, build_parser, unknown_option
-from openrouter_exporter.polling.memory import limit_arenas
+from openrouter_exporter.polling.memory import configure_allocator
 from openrouter_exporter.serving.listeners import ListenError
 from openrouter_exporter.serving.web_config import WebConfig, load_web_config
 
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mixin.command import main as mixin_main
 
         return mixin_main(arguments[1:])
-    limit_arenas()
+    configure_allocator()
     parser = build_parser()
     usage_status = EXIT_CHECK_UNKNOWN if "check" in arguments else EXIT_CONFIG
     problem = unknown_option(arguments)

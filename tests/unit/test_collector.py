@@ -15,10 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import exposition as prometheus_exposition
+from prometheus_client.openmetrics import exposition as openmetrics_exposition
 from prometheus_client.openmetrics.parser import (
     text_string_to_metric_families as openmetrics_families,
 )
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import CollectorRegistry
 
 from openrouter_exporter.config.schema import Budget, BudgetScope, BudgetThreshold
 from openrouter_exporter.config.types import Thresholds
@@ -438,6 +441,22 @@ def test_gzipped_rendering_is_the_plain_text_compressed() -> None:
     exposition = Exposition(store)
     plain = exposition.render(openmetrics_format=False, gzipped=False)
     assert gzip.decompress(exposition.render(openmetrics_format=False, gzipped=True)) == plain
+
+
+@pytest.mark.parametrize("openmetrics_format", [False, True], ids=["text", "openmetrics"])
+def test_rendering_family_by_family_answers_exactly_what_prometheus_client_renders_whole(
+    openmetrics_format: bool,
+) -> None:
+    store = golden_store()
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector.SnapshotCollector(store))
+    generate = (
+        openmetrics_exposition.generate_latest
+        if openmetrics_format
+        else prometheus_exposition.generate_latest
+    )
+    rendered = Exposition(store).render(openmetrics_format=openmetrics_format, gzipped=False)
+    assert rendered == generate(registry)
 
 
 def test_rendering_is_cached_until_the_snapshot_changes() -> None:

@@ -95,6 +95,18 @@ def test_rows_of_one_answer_with_the_same_key_are_added(store: StateStore) -> No
     assert spend(store) == 2.0
 
 
+def test_rows_of_one_answer_with_the_same_key_add_every_counter_field(store: StateStore) -> None:
+    rows = [row(days_ago(1), usage=20.0, requests=5), row(days_ago(1), usage=10.0, requests=1)]
+    store.record_activity(ACCOUNT, rows, TODAY)
+    (totals,) = store.model_totals(ACCOUNT)
+    assert totals.amounts == LedgerAmounts(30.0, 3.0, 6.0, 600.0, 60.0, 6.0)
+
+
+def test_the_ledger_reads_rows_made_one_at_a_time(store: StateStore) -> None:
+    store.record_activity(ACCOUNT, (row(days_ago(day), usage=1.0) for day in (1, 2)), TODAY)
+    assert spend(store) == 2.0
+
+
 def test_accounts_have_separate_ledgers(store: StateStore) -> None:
     store.record_activity("a", [row(days_ago(1), usage=1.0)], TODAY)
     store.record_activity("b", [row(days_ago(1), usage=5.0)], TODAY)

@@ -20,6 +20,21 @@ class LedgerAmounts:
     completion_tokens: float = 0.0  # reasoning tokens included
     reasoning_tokens: float = 0.0
 
+    def values(self) -> tuple[float, ...]:
+        """The columns in their order."""
+        return (
+            self.spend,
+            self.byok_spend,
+            self.requests,
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.reasoning_tokens,
+        )
+
+    def plus(self, other: "LedgerAmounts") -> "LedgerAmounts":
+        pairs = zip(self.values(), other.values(), strict=True)
+        return LedgerAmounts(*(mine + theirs for mine, theirs in pairs))
+
 
 @dataclass(frozen=True, slots=True)
 class LedgerRow:

@@ -42,11 +42,14 @@ class Activity(Endpoint):
                 "invalid_response",
                 "/activity answered no rows although days still in its 30-day window had spend",
             )
-        ledger = [_ledger_row(row) for row in rows]
+        summary = summarize(rows, today)
+        # Each ledger row is made as the store reads it: a large account's window is
+        # thousands of rows, and a second list of them would only add to the poll's peak.
+        ledger = (_ledger_row(row) for row in rows)
         await asyncio.to_thread(poll.state.record_activity, account, ledger, today)
         totals = await asyncio.to_thread(poll.state.model_totals, account)
         return ActivityReading(
-            summary=summarize(rows, today),
+            summary=summary,
             model_totals=monotonic_totals(poll.previous.model_totals, totals),
         )
 

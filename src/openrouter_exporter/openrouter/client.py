@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -19,8 +19,6 @@ from pydantic import (
     BaseModel,
     SecretStr,
     ValidationError,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
 )
 
 from openrouter_exporter import __version__
@@ -32,6 +30,7 @@ from openrouter_exporter.openrouter.analytics_models import (
     parse_meta_answer,
     parse_query_answer,
 )
+from openrouter_exporter.openrouter.data_list import MissingDataListError, converted_data_items
 from openrouter_exporter.openrouter.http_answers import (
     error_message,
     parse_retry_after,
@@ -40,6 +39,7 @@ from openrouter_exporter.openrouter.http_answers import (
 )
 from openrouter_exporter.openrouter.limit_models import WorkspaceBudget
 from openrouter_exporter.openrouter.models import (
+    ACTIVITY_ROW,
     ActivityRow,
     ApiKey,
     Credits,
@@ -206,30 +206,21 @@ class OpenRouterClient:
         return budgets, byok if isinstance(byok, bool) else None
 
     async def activity(self, on_request: Callable[[], None]) -> list[ActivityRow]:
-        # Parsed straight from the bytes: the whole 30-day window of a large account is
-        # thousands of rows, and skipping the intermediate dicts halves the peak memory.
-        raw = await self._get_bytes("activity", {}, on_request)
+        body = await self._get_bytes("activity", {}, on_request)
         try:
-            answer = _ActivityAnswer.model_validate_json(raw)
-        except ValidationError as error:
-            first = error.errors(include_input=False, include_url=False)[0]
-            problem = (
-                "a body that is not JSON"
-                if first["type"] == "json_invalid"
-                else "an answer without a `data` list"
-            )
+            text = body.decode()
+            del body  # the bytes and their text need not both stay for the whole parse
+            parsed = converted_data_items(text, _activity_row)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise _invalid_activity("a body that is not JSON") from None
+        except MissingDataListError:
+            raise _invalid_activity("an answer without a `data` list") from None
+        rows = [row for row in parsed if row is not None]
+        if parsed and not rows:
             raise FetchError(
                 ErrorKind.INVALID_RESPONSE,
                 "invalid_response",
-                f"/activity answered 200 with {problem}",
-                status=200,
-            ) from None
-        rows = [row for row in answer.data if row is not None]
-        if answer.data and not rows:
-            raise FetchError(
-                ErrorKind.INVALID_RESPONSE,
-                "invalid_response",
-                f"none of the {len(answer.data)} items has the expected shape of ActivityRow",
+                f"none of the {len(parsed)} items has the expected shape of ActivityRow",
                 status=200,
             )
         return rows
@@ -352,18 +343,21 @@ class OpenRouterClient:
             ) from None
 
 
-def _drop_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> ActivityRow | None:
+def _activity_row(item: Any) -> ActivityRow | None:
+    """A row that cannot be understood is dropped, not the whole answer."""
     try:
-        row: ActivityRow = handler(value)
+        return ACTIVITY_ROW.validate_python(item)
     except ValidationError:
         return None
-    return row
 
 
-class _ActivityAnswer(BaseModel):
-    """``{"data": [row, ...]}``; a row that cannot be understood becomes ``None``."""
-
-    data: list[Annotated[ActivityRow | None, WrapValidator(_drop_if_invalid)]]
+def _invalid_activity(problem: str) -> FetchError:
+    return FetchError(
+        ErrorKind.INVALID_RESPONSE,
+        "invalid_response",
+        f"/activity answered 200 with {problem}",
+        status=200,
+    )
 
 
 def _data_list(body: Any, path: str) -> list[Any]:

@@ -10,19 +10,26 @@ member, by continuing a saved deflate state, so that the large part is never com
 again). Reading them from ``/proc`` costs about a millisecond, so they are read at most once
 per second: any scraper gets current figures, and a client hammering ``/metrics`` cannot make
 the exporter spend its CPU there.
+
+The snapshot's part is rendered one metric family at a time, by prometheus-client's own
+formatter, straight into its buffer or into the compressor: for a large account the whole
+text never exists as lines, a joined string and its encoding at once (a transient of four
+times the body), and a gzip body never holds the text at all.
 """
 
+import io
 import struct
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import exposition, openmetrics
 from prometheus_client.gc_collector import GCCollector
+from prometheus_client.metrics_core import Metric
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
-from prometheus_client.registry import CollectorRegistry
+from prometheus_client.registry import Collector, CollectorRegistry
 
 from openrouter_exporter.core.snapshot import SnapshotStore
 from openrouter_exporter.serving.collector import SnapshotCollector
@@ -44,9 +51,27 @@ def _register_exporter_collectors(registry: CollectorRegistry) -> None:
     GCCollector(registry=registry)
 
 
-def _openmetrics(registry: CollectorRegistry) -> bytes:
-    generate: Callable[[CollectorRegistry], bytes] = openmetrics.exposition.generate_latest
+def _openmetrics(registry: Collector) -> bytes:
+    generate: Callable[[Collector], bytes] = openmetrics.exposition.generate_latest
     return generate(registry).removesuffix(_EOF)
+
+
+class _OneFamily(Collector):
+    """One metric family as a registry, for prometheus-client's formatter."""
+
+    def __init__(self, family: Metric) -> None:
+        self._family = family
+
+    def collect(self) -> Iterable[Metric]:
+        return (self._family,)
+
+
+def family_texts(registry: Collector, openmetrics_format: bool) -> Iterator[bytes]:
+    """The registry's exposition, one metric family at a time, without the final
+    ``# EOF`` of OpenMetrics: joined, exactly what ``generate_latest`` answers."""
+    for family in registry.collect():
+        one = _OneFamily(family)
+        yield _openmetrics(one) if openmetrics_format else exposition.generate_latest(one)
 
 
 class _Rendering:
@@ -56,17 +81,23 @@ class _Rendering:
     is never copied; for gzip, the deflate state to continue the prefix from is kept.
     """
 
-    def __init__(self, head: bytes, gzipped: bool) -> None:
+    def __init__(self, pieces: Iterable[bytes], gzipped: bool) -> None:
         self._deflate: zlib._Compress | None = None
         if not gzipped:
-            self.prefix = head
+            buffer = io.BytesIO()
+            buffer.writelines(pieces)
+            self.prefix = buffer.getvalue()  # the buffer's own bytes, not a copy
             return
         self._deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
-        self.prefix = (
-            _GZIP_HEADER + self._deflate.compress(head) + self._deflate.flush(zlib.Z_SYNC_FLUSH)
-        )
-        self._crc = zlib.crc32(head)
-        self._size = len(head)
+        compressed = [_GZIP_HEADER]
+        self._crc = 0
+        self._size = 0
+        for piece in pieces:
+            compressed.append(self._deflate.compress(piece))
+            self._crc = zlib.crc32(piece, self._crc)
+            self._size += len(piece)
+        compressed.append(self._deflate.flush(zlib.Z_SYNC_FLUSH))
+        self.prefix = b"".join(compressed)
 
     def suffix(self, tail: bytes, *, last: bool = False) -> bytes:
         """What follows the prefix to end the body with ``tail``; with ``last``, no other
@@ -163,12 +194,7 @@ class Exposition:
     def _render(
         self, version: int, openmetrics_format: bool, gzipped: bool
     ) -> tuple[int, _Rendering, bytes]:
-        if openmetrics_format:
-            head = _openmetrics(self._registry)
-            fixed_tail = _EOF
-        else:
-            head = exposition.generate_latest(self._registry)
-            fixed_tail = b""
-        rendering = _Rendering(head, gzipped)
+        rendering = _Rendering(family_texts(self._registry, openmetrics_format), gzipped)
+        fixed_tail = _EOF if openmetrics_format else b""
         fixed = b"" if self._per_scrape else rendering.suffix(fixed_tail, last=True)
         return version, rendering, fixed

@@ -156,15 +156,12 @@ class StateStore:
         """Add the rows to the ledger. Rows past the revisable horizon were archived already
         (OpenRouter no longer serves them) and are ignored, so they cannot count twice."""
         horizon = today - timedelta(days=LEDGER_REVISABLE_DAYS)
-        merged: dict[tuple[str, str, str, str], list[float]] = defaultdict(
-            lambda: [0.0] * len(_LEDGER_FIELDS)
-        )
+        merged: dict[tuple[date, str, str, str], LedgerAmounts] = {}
         for row in rows:
-            if row.day < horizon:
-                continue
-            values = merged[(row.day.isoformat(), row.model, row.provider, row.endpoint)]
-            for index, name in enumerate(_LEDGER_FIELDS):
-                values[index] += getattr(row.amounts, name)
+            if row.day >= horizon:
+                key = (row.day, row.model, row.provider, row.endpoint)
+                earlier = merged.get(key)
+                merged[key] = row.amounts if earlier is None else earlier.plus(row.amounts)
         updates = ", ".join(f"{name} = max({name}, excluded.{name})" for name in _LEDGER_FIELDS)
         placeholders = ", ".join("?" * len(_LEDGER_FIELDS))
         statement = (
@@ -172,10 +169,12 @@ class StateStore:
             f"{', '.join(_LEDGER_FIELDS)}) VALUES (?, ?, ?, ?, ?, {placeholders}) "
             f"ON CONFLICT (account, day, model, provider, endpoint) DO UPDATE SET {updates}"
         )
+        ledger_rows = (
+            (account, day.isoformat(), *names, *amounts.values())
+            for (day, *names), amounts in merged.items()
+        )
         with self._transaction() as connection:
-            connection.executemany(
-                statement, [(account, *key, *values) for key, values in merged.items()]
-            )
+            connection.executemany(statement, ledger_rows)
             since = today - timedelta(days=ACTIVITY_WINDOW_DAYS)  # the first answer's reach
             connection.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
