@@ -15,13 +15,13 @@ from bench.processes import (
     LOOPBACK,
     Processes,
     SimulatorProcess,
-    child_env,
     free_port,
     http_get,
     memory_kib,
     start_simulator,
     wait_serving,
 )
+from bench.runtime import given, runtime_only
 
 ACCOUNT_COUNTS = (1, 10, 100)
 SETTLE_SECONDS = 8.0
@@ -47,7 +47,7 @@ def measure(processes: Processes, simulator: SimulatorProcess, accounts: int) ->
         "OPENROUTER_EXPORTER_LISTEN_ADDRESS": f"{LOOPBACK}:{port}",
         "OPENROUTER_EXPORTER_STATE_DIR": str(processes.scratch / f"state-{accounts}"),
     }
-    child = processes.spawn(name, [sys.executable, "-m", "openrouter_exporter"], child_env(env))
+    child = processes.spawn_exporter(name, ["-m", "openrouter_exporter"], env)
     try:
         wait_serving(processes, child, name, port, time.monotonic())
         time.sleep(SETTLE_SECONDS)
@@ -61,10 +61,17 @@ def measure(processes: Processes, simulator: SimulatorProcess, accounts: int) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.accounts", description=__doc__)
     parser.add_argument("--counts", type=int, nargs="+", default=list(ACCOUNT_COUNTS))
+    parser.add_argument(
+        "--exporter-python",
+        metavar="PATH",
+        help="the exporter's interpreter (default: the runtime-only venv, see bench.runtime)",
+    )
     options = parser.parse_args(argv)
+    runtime = given(options.exporter_python) if options.exporter_python else runtime_only()
+    print(f"Exporter interpreter: {runtime.describe()}\n")
     with (
         tempfile.TemporaryDirectory(prefix="openrouter-bench-accounts-") as scratch,
-        Processes(Path(scratch)) as processes,
+        Processes(Path(scratch), runtime) as processes,
     ):
         simulator = start_simulator(processes, "demo")
         print("| accounts in one process | series | RSS MiB | MiB per extra account |")

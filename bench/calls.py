@@ -46,13 +46,6 @@ from openrouter_exporter.logsetup import configure_logging
 from openrouter_exporter.polling.poller import AccountPoller, initial_snapshot, planned_endpoints
 from openrouter_exporter.storage.sqlite_state import StateStore
 
-# Settings of the exporter's environment that set intervals: the plan is made at the defaults.
-INTERVAL_VARIABLES = (
-    "OPENROUTER_EXPORTER_POLL_INTERVAL",
-    "OPENROUTER_EXPORTER_ACTIVITY_INTERVAL",
-    "OPENROUTER_EXPORTER_ANALYTICS_INTERVAL",
-    "OPENROUTER_EXPORTER_LIMITS_INTERVAL",
-)
 REQUESTS = "openrouter_api_requests_total"
 LAST_SUCCESS = "openrouter_last_success_timestamp_seconds"
 DURATION = "openrouter_poll_duration_seconds"
@@ -129,9 +122,9 @@ async def _poll(poller: AccountPoller) -> None:
 
 
 def plan_calls(exporter_env: Mapping[str, str]) -> CallPlan:
-    """The plan of the exporter run with ``exporter_env`` at the default intervals, on a
-    snapshot from one real poll of every endpoint (in this process)."""
-    environ = {k: v for k, v in exporter_env.items() if k not in INTERVAL_VARIABLES}
+    """The plan of the exporter run with ``exporter_env`` (the bench's: default intervals),
+    on a snapshot from one real poll of every endpoint (in this process)."""
+    environ = dict(exporter_env)
     with tempfile.TemporaryDirectory(prefix="bench-calls-") as scratch:
         environ["OPENROUTER_EXPORTER_STATE_DIR"] = scratch
         config = load_config({}, environ=environ)
