@@ -725,7 +725,8 @@ def render_report(
         ),
         "",
         "Headline load: identity encoding at the first concurrency above 1 (see below). "
-        "render ms: one uncached render (generate_latest); cached µs: a scrape between two "
+        "render ms: one uncached render (Exposition.render of a new snapshot version); "
+        "cached µs: a scrape between two "
         "polls (in brackets: gzipped, with the process_* and python_* metrics compressed "
         "onto it; then reading and rendering those, done at most once a second). "
         "scrape ms: one gzip scrape by a single client, "
