@@ -9,6 +9,7 @@ import pytest
 
 from openrouter_exporter.core.activity_windows import ACTIVITY_WINDOW_DAYS
 from openrouter_exporter.core.ledger import LedgerAmounts, LedgerRow, ModelTotals, Sample
+from openrouter_exporter.storage.sqlite_files import connect
 from openrouter_exporter.storage.sqlite_state import LEDGER_REVISABLE_DAYS, STATE_FILE, StateStore
 
 TODAY = date(2025, 8, 25)
@@ -377,3 +378,15 @@ def test_state_dir_is_created_when_missing(tmp_path: Path) -> None:
     state = StateStore.open(tmp_path / "deep" / "er")
     state.close()
     assert (tmp_path / "deep" / "er" / STATE_FILE).exists()
+
+
+def test_a_state_file_keeps_at_most_512_kib_of_its_pages_in_memory(tmp_path: Path) -> None:
+    connection = connect(
+        tmp_path / "state.db",
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);",
+        "1",
+    )
+    try:
+        assert connection.execute("PRAGMA cache_size").fetchone() == (-512,)
+    finally:
+        connection.close()
