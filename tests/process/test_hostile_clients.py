@@ -120,6 +120,15 @@ def test_client_that_never_reads_its_answer_does_not_block_a_scrape(
         scrape(exporter)
 
 
+def test_an_idle_connection_is_closed_after_the_connection_timeout(
+    exporter: ExporterProcess,
+) -> None:
+    with socket.create_connection(address(exporter), timeout=CONNECTION_TIMEOUT + 10) as idle:
+        started = time.monotonic()
+        assert idle.recv(1) == b""
+        assert time.monotonic() - started >= CONNECTION_TIMEOUT - 1
+
+
 def test_stalled_tls_handshake_does_not_block_a_scrape(
     module_simulator: Simulator, tmp_path: Path
 ) -> None:
