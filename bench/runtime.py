@@ -91,10 +91,15 @@ def runtime_only(
         if log:
             log(f"building the runtime-only interpreter in {directory}")
         shutil.rmtree(directory, ignore_errors=True)
-        subprocess.run(
-            [sys.executable, "-m", "venv", str(directory)], check=True, timeout=INSTALL_TIMEOUT
-        )
         install = [str(python), "-m", "pip", "install", "--quiet", *requirements]
-        subprocess.run(install, check=True, timeout=INSTALL_TIMEOUT)
+        try:
+            for command in ([sys.executable, "-m", "venv", str(directory)], install):
+                subprocess.run(command, check=True, timeout=INSTALL_TIMEOUT)
+        except (OSError, subprocess.SubprocessError) as error:
+            raise SystemExit(
+                f"bench: could not build the runtime-only interpreter in {directory} "
+                f"({error}); to measure on the interpreter at hand instead: "
+                f"--exporter-python {sys.executable}"
+            ) from None
         marker.write_text(json.dumps({"key": key, "requirements": list(requirements)}) + "\n")
     return ExporterRuntime(str(python), installed(str(python)), built=True)

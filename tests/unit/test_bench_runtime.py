@@ -1,11 +1,13 @@
 """The benchmark's runtime-only interpreter: which requirements it installs, and when the
 venv it built is reused (its cache key)."""
 
+import subprocess
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
-from bench.runtime import cache_key, dependencies
+from bench.runtime import cache_key, dependencies, runtime_only
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,3 +55,14 @@ def test_the_cache_key_changes_with_a_requirement_or_the_python(
     requirements: list[str], python: str
 ) -> None:
     assert cache_key(requirements, python) != cache_key(["a>=1", "b"], "3.11.7")
+
+
+def test_a_runtime_that_cannot_be_installed_says_how_to_measure_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def offline(command: list[str], **options: Any) -> None:
+        raise subprocess.CalledProcessError(1, command)
+
+    monkeypatch.setattr(subprocess, "run", offline)
+    with pytest.raises(SystemExit, match="--exporter-python"):
+        runtime_only(directory=tmp_path / "runtime")
