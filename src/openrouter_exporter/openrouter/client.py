@@ -212,17 +212,12 @@ class OpenRouterClient:
             del body  # the bytes and their text need not both stay for the whole parse
             parsed = converted_data_items(text, _activity_row)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise _invalid_activity("a body that is not JSON") from None
+            raise _invalid_answer("activity", "a body that is not JSON") from None
         except MissingDataListError:
-            raise _invalid_activity("an answer without a `data` list") from None
+            raise _invalid_answer("activity", "an answer without a `data` list") from None
         rows = [row for row in parsed if row is not None]
         if parsed and not rows:
-            raise FetchError(
-                ErrorKind.INVALID_RESPONSE,
-                "invalid_response",
-                f"none of the {len(parsed)} items has the expected shape of ActivityRow",
-                status=200,
-            )
+            raise _no_usable_item(len(parsed), ActivityRow.__name__)
         return rows
 
     async def analytics_query(
@@ -232,12 +227,7 @@ class OpenRouterClient:
         try:
             result = parse_query_answer(self._json(response.content, "analytics/query"), query)
         except InvalidAnswerError as error:
-            raise FetchError(
-                ErrorKind.INVALID_RESPONSE,
-                "invalid_response",
-                f"/analytics/query answered 200 with {error}",
-                status=200,
-            ) from None
+            raise _invalid_answer("analytics/query", str(error)) from None
         return replace(result, server_time=server_time(response))
 
     async def analytics_meta(self, on_request: Callable[[], None]) -> AnalyticsMeta:
@@ -245,12 +235,7 @@ class OpenRouterClient:
         try:
             return parse_meta_answer(body)
         except InvalidAnswerError as error:
-            raise FetchError(
-                ErrorKind.INVALID_RESPONSE,
-                "invalid_response",
-                f"/analytics/meta answered 200 with {error}",
-                status=200,
-            ) from None
+            raise _invalid_answer("analytics/meta", str(error)) from None
 
     async def _get(self, path: str, params: dict[str, str], on_request: Callable[[], None]) -> Any:
         return self._json(await self._get_bytes(path, params, on_request), path)
@@ -260,12 +245,7 @@ class OpenRouterClient:
         try:
             return json.loads(content)
         except ValueError:
-            raise FetchError(
-                ErrorKind.INVALID_RESPONSE,
-                "invalid_response",
-                f"/{path} answered 200 with a body that is not JSON",
-                status=200,
-            ) from None
+            raise _invalid_answer(path, "a body that is not JSON") from None
 
     async def _get_bytes(
         self, path: str, params: dict[str, str], on_request: Callable[[], None]
@@ -351,11 +331,20 @@ def _activity_row(item: Any) -> ActivityRow | None:
         return None
 
 
-def _invalid_activity(problem: str) -> FetchError:
+def _invalid_answer(path: str, problem: str) -> FetchError:
     return FetchError(
         ErrorKind.INVALID_RESPONSE,
         "invalid_response",
-        f"/activity answered 200 with {problem}",
+        f"/{path} answered 200 with {problem}",
+        status=200,
+    )
+
+
+def _no_usable_item(count: int, shape: str) -> FetchError:
+    return FetchError(
+        ErrorKind.INVALID_RESPONSE,
+        "invalid_response",
+        f"none of the {count} items has the expected shape of {shape}",
         status=200,
     )
 
@@ -381,10 +370,5 @@ def _parse_items(model: type[_ModelT], items: list[Any]) -> list[_ModelT]:
         except ValidationError:
             continue
     if items and not parsed:
-        raise FetchError(
-            ErrorKind.INVALID_RESPONSE,
-            "invalid_response",
-            f"none of the {len(items)} items has the expected shape of {model.__name__}",
-            status=200,
-        )
+        raise _no_usable_item(len(items), model.__name__)
     return parsed
